@@ -1,0 +1,147 @@
+"""Helpers shared by the model mappers: ids, timestamps, locations, contact lists."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pipelines.pinpoint.ids import unified_id
+from pipelines.pinpoint.jsonapi import Resource, parse_timestamp
+
+__all__ = [
+    "MapContext",
+    "MappingError",
+    "attribute",
+    "changed_at",
+    "email_addresses",
+    "location_json",
+    "remote_data",
+    "timestamp",
+]
+
+_EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+
+
+class MappingError(ValueError):
+    """A Pinpoint record cannot be mapped; the message names the record and the field."""
+
+
+@dataclass(frozen=True)
+class MapContext:
+    """What every mapper needs besides the document: the account that scopes the ids."""
+
+    account: str
+
+    def id(self, model: str, remote_id: Any) -> str | None:
+        """Return the unified id of a Pinpoint record, or None when `remote_id` is empty."""
+        if remote_id is None or remote_id == "":
+            return None
+        return unified_id(self.account, model, str(remote_id))
+
+
+def attribute(resource: Resource, name: str) -> Any:
+    """Return attribute `name`, or None when the attribute or the whole object is absent."""
+    attributes = resource.get("attributes")
+    if not isinstance(attributes, dict):
+        return None
+    return attributes.get(name)
+
+
+def timestamp(resource: Resource, name: str) -> datetime | None:
+    """Parse a timestamp attribute to UTC; raise `MappingError` naming record and field."""
+    value = attribute(resource, name)
+    try:
+        return parse_timestamp(value)
+    except ValueError:
+        raise MappingError(
+            f"{resource.get('type')} {resource.get('id')}: attribute {name!r} is not an "
+            f"ISO 8601 timestamp: {str(value)[:60]!r}"
+        ) from None
+
+
+def changed_at(*resources: Resource | None) -> datetime:
+    """Return the latest `updated_at` among the records that feed one row.
+
+    Raises `MappingError` when none of them carries `updated_at`, because the column is
+    the incremental cursor and may not be null.
+    """
+    moments = [
+        moment
+        for resource in resources
+        if resource is not None
+        for moment in [timestamp(resource, "updated_at")]
+        if moment is not None
+    ]
+    if not moments:
+        first = next((resource for resource in resources if resource is not None), {})
+        raise MappingError(
+            f"{first.get('type')} {first.get('id')}: attribute 'updated_at' is missing or "
+            "null, so the record has no change time to load incrementally"
+        )
+    return max(moments)
+
+
+def remote_data(resource: Resource) -> dict[str, Any]:
+    """Return the raw resource keyed by its API path, e.g. `{"/jobs/88": {...}}`."""
+    return {f"/{resource['type']}/{resource['id']}": resource}
+
+
+def text(value: Any) -> str | None:
+    """Return a stripped string, or None for null, empty and non-scalar values."""
+    if value is None or isinstance(value, dict | list):
+        return None
+    result = str(value).strip()
+    return result or None
+
+
+def country_code(value: Any) -> str | None:
+    """Return an ISO 3166 alpha-2 code when `value` is one, else the raw text."""
+    raw = text(value)
+    if raw is None:
+        return None
+    if len(raw) == 2 and raw.isalpha():
+        return raw.upper()
+    return raw
+
+
+def location_json(
+    *,
+    city: Any = None,
+    country: Any = None,
+    state: Any = None,
+    zip_code: Any = None,
+    street_1: Any = None,
+    street_2: Any = None,
+) -> dict[str, Any] | None:
+    """Build the unified location object, or None when every part is empty."""
+    parts = {
+        "city": text(city),
+        "country": country_code(country),
+        "state": text(state),
+        "zip_code": text(zip_code),
+        "street_1": text(street_1),
+        "street_2": text(street_2),
+    }
+    if not any(parts.values()):
+        return None
+    raw_parts = [parts[key] for key in ("street_1", "street_2", "city", "state", "zip_code")]
+    raw_parts.append(text(country))
+    parts["raw"] = ", ".join(part for part in raw_parts if part)
+    return parts
+
+
+def email_addresses(value: Any) -> list[dict[str, Any]]:
+    """Return `[{email_address, type}]`, dropping strings that are not email addresses."""
+    address = text(value)
+    if address is None or not _EMAIL_PATTERN.match(address):
+        return []
+    return [{"email_address": address, "type": None}]
+
+
+def valid_email(value: Any) -> str | None:
+    address = text(value)
+    if address is None or not _EMAIL_PATTERN.match(address):
+        return None
+    return address
