@@ -1,0 +1,245 @@
+"""The dlt source: one resource per unified table, fed by one reader per Pinpoint endpoint.
+
+Each Pinpoint endpoint is read once per run by a hidden "pages" resource, which keeps the
+incremental state and yields whole JSON:API pages. Each table is a transformer of those
+pages that maps a page to one typed Arrow table, so dlt writes parquet without touching
+single rows.
+
+Tables, the pages that feed them, and how each endpoint is read incrementally:
+
+    table                    pages resource       Pinpoint request
+    users                    user_pages           GET /users: no timestamp filter, so
+                                                  read in full and filtered here
+    jobs                     job_pages            GET /jobs with include=department,
+    application_stages         (same)             location, stages, questions,
+    job_application_stages     (same)             hiring_manager_user and
+    job_screening_questions    (same)             recruitment_manager_user;
+    job_hiring_team_members    (same)             filter[updated_at]
+    screening_questions      job_pages and        the jobs' included questions, and
+                             question_bank_pages  GET /questions?filter[banked]=true
+    candidates               candidate_pages      GET /candidates, include=applications,
+    candidate_tags             (same)             extra_fields[candidates]=tags
+    tags                     candidate_pages and  tags of candidates and applications
+                             application_pages
+    applications             application_pages    GET /applications with every
+                                                  job_visibility, include=stage,
+                                                  furthest_stage
+    interviews               interview_pages      GET /interviews, include=stage,
+                                                  interview_parts.interviewing_users
+
+Every table: primary key `id`, write disposition `merge`; when one run sees a record
+twice, the row with the latest `changed_at` wins.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import dlt
+import pyarrow as pa
+from dlt.extract.resource import DltResource
+
+from pipelines.pinpoint.client import PinpointClient
+from pipelines.pinpoint.incremental import (
+    ChangeWindow,
+    EndpointQuery,
+    floor_second,
+    probe,
+    read_changed_pages,
+)
+from pipelines.pinpoint.jsonapi import Document, parse_timestamp
+from pipelines.pinpoint.mappers import applications, jobs, people, questions
+from pipelines.pinpoint.mappers.common import MapContext
+from pipelines.pinpoint.progress import NullProgress, SyncProgress
+from pipelines.pinpoint.tables import TABLES, to_arrow
+
+__all__ = ["ALL_JOB_VISIBILITIES", "QUERIES", "pinpoint_source"]
+
+logger = logging.getLogger(__name__)
+
+ALL_JOB_VISIBILITIES = "internal,external,confidential,private_job"
+
+QUERIES: dict[str, EndpointQuery] = {
+    "user_pages": EndpointQuery("/users", "users", supports_updated_at_filter=False),
+    "job_pages": EndpointQuery("/jobs", "jobs", shape={"include": ",".join(jobs.JOB_INCLUDES)}),
+    "question_bank_pages": EndpointQuery(
+        "/questions",
+        "questions",
+        filters={"filter[banked]": "true"},
+        supports_updated_at_filter=False,
+    ),
+    "candidate_pages": EndpointQuery(
+        "/candidates",
+        "candidates",
+        shape={"include": "applications", "extra_fields[candidates]": "tags"},
+    ),
+    "application_pages": EndpointQuery(
+        "/applications",
+        "applications",
+        filters={"filter[job_visibility]": ALL_JOB_VISIBILITIES},
+        shape={"include": "stage,furthest_stage", "extra_fields[applications]": "tags"},
+    ),
+    "interview_pages": EndpointQuery(
+        "/interviews",
+        "interviews",
+        filters={"filter[job_visibility]": ALL_JOB_VISIBILITIES},
+        shape={"include": "stage,interview_parts,interview_parts.interviewing_users"},
+    ),
+}
+
+Mapper = Callable[[Document, MapContext], list[dict[str, Any]]]
+
+# (resource name, table, pages resource, mapper)
+TABLE_RESOURCES: tuple[tuple[str, str, str, Mapper], ...] = (
+    ("users", "users", "user_pages", people.map_users),
+    ("jobs", "jobs", "job_pages", jobs.map_jobs),
+    ("application_stages", "application_stages", "job_pages", jobs.map_application_stages),
+    (
+        "job_application_stages",
+        "job_application_stages",
+        "job_pages",
+        jobs.map_job_application_stages,
+    ),
+    ("screening_questions", "screening_questions", "job_pages", jobs.map_job_questions),
+    (
+        "banked_screening_questions",
+        "screening_questions",
+        "question_bank_pages",
+        questions.map_questions,
+    ),
+    (
+        "job_screening_questions",
+        "job_screening_questions",
+        "job_pages",
+        jobs.map_job_screening_questions,
+    ),
+    (
+        "job_hiring_team_members",
+        "job_hiring_team_members",
+        "job_pages",
+        jobs.map_job_hiring_team_members,
+    ),
+    ("candidates", "candidates", "candidate_pages", people.map_candidates),
+    ("tags", "tags", "candidate_pages", people.map_tags),
+    ("application_tags", "tags", "application_pages", people.map_tags),
+    ("candidate_tags", "candidate_tags", "candidate_pages", people.map_candidate_tags),
+    ("applications", "applications", "application_pages", applications.map_applications),
+    ("interviews", "interviews", "interview_pages", applications.map_interviews),
+)
+
+STATE_KEY = "updated_before"
+
+
+@dlt.source(name="pinpoint", max_table_nesting=0, root_key=False)
+def pinpoint_source(
+    client: PinpointClient,
+    account: str,
+    full_sync: bool = False,
+    page_size: int = 1000,
+    window_lag_seconds: float = 30.0,
+    tables: Sequence[str] | None = None,
+    progress: SyncProgress | None = None,
+) -> Iterator[DltResource]:
+    """Return the Pinpoint source reading through `client`.
+
+    `account` scopes the unified ids, so it must stay the same for one Pinpoint account
+    across runs. `full_sync` ignores the incremental state and reads every record.
+    `tables` limits the run to some unified tables (all twelve by default).
+    """
+    unknown = sorted(set(tables or ()) - set(TABLES))
+    if unknown:
+        raise ValueError(
+            f"unknown table(s) {', '.join(unknown)}; valid tables: {', '.join(sorted(TABLES))}"
+        )
+    wanted = set(tables or TABLES)
+    context = MapContext(account)
+    tracker = progress or NullProgress()
+
+    needed_pages = {pages for _, table, pages, _ in TABLE_RESOURCES if table in wanted}
+    page_resources = {
+        name: _pages_resource(
+            name, QUERIES[name], client, full_sync, page_size, window_lag_seconds, tracker
+        )
+        for name in QUERIES
+        if name in needed_pages
+    }
+    yield from page_resources.values()
+    for resource_name, table, pages, mapper in TABLE_RESOURCES:
+        if table in wanted:
+            yield _table_resource(resource_name, table, page_resources[pages], mapper, context)
+
+
+def _pages_resource(
+    name: str,
+    query: EndpointQuery,
+    client: PinpointClient,
+    full_sync: bool,
+    page_size: int,
+    window_lag_seconds: float,
+    progress: SyncProgress,
+) -> DltResource:
+    def read_pages() -> Iterator[Document]:
+        state = dlt.current.resource_state()
+        start = None if full_sync else _stored_moment(state.get(STATE_KEY))
+        first = probe(client, query, start)
+        now = first.server_time or datetime.now(UTC)
+        end = floor_second(now - timedelta(seconds=window_lag_seconds))
+        window = ChangeWindow(start, end)
+        progress.start(query.path, first.total_count())
+        logger.info(
+            "Reading %s changed %s until %s",
+            query.path,
+            f"since {start.isoformat()}" if start else "at any time",
+            end.isoformat(),
+        )
+        yield from read_changed_pages(
+            client,
+            query,
+            window,
+            page_size=page_size,
+            on_page=lambda count: progress.advance(query.path, count),
+        )
+        # Reached only after every page was handed on; dlt commits this state together
+        # with the load package, so a failed run leaves the previous window in place.
+        state[STATE_KEY] = max(end, start or end).isoformat()
+        progress.finish(query.path)
+
+    return dlt.resource(read_pages, name=name, selected=False)
+
+
+def _table_resource(
+    resource_name: str,
+    table: str,
+    pages: DltResource,
+    mapper: Mapper,
+    context: MapContext,
+) -> DltResource:
+    spec = TABLES[table]
+    columns = spec.dlt_columns
+    columns["changed_at"] = {**columns["changed_at"], "dedup_sort": "desc"}
+
+    def map_page(document: Document) -> Iterator[pa.Table]:
+        yield to_arrow(table, mapper(document, context))
+
+    return dlt.transformer(
+        map_page,
+        data_from=pages,
+        name=resource_name,
+        table_name=table,
+        primary_key="id",
+        write_disposition="merge",
+        columns=columns,
+    )
+
+
+def _stored_moment(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return parse_timestamp(value)
+    except ValueError:
+        logger.warning("Ignoring unreadable incremental state %r; reading all records", value)
+        return None
