@@ -1,0 +1,317 @@
+"""The `pinpoint` command: demo, sync, report and a local sandbox server.
+
+Exit codes: 0 success, 1 the sync or report failed, 2 the configuration is missing or
+invalid (including a rejected API key).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shutil
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import dlt
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.table import Table
+
+from pipelines.pinpoint.errors import (
+    PinpointAuthenticationError,
+    PinpointConfigurationError,
+    PinpointError,
+    PinpointPermissionError,
+)
+from pipelines.pinpoint.settings import resolve_settings
+from pipelines.pinpoint.tables import TABLES
+from pipelines.progress_display import ProgressDisplay
+from pipelines.reporting import build_reports, reports_schema_name
+from pipelines.sync import (
+    DEFAULT_DATASET,
+    DEFAULT_DUCKDB_PATH,
+    SyncResult,
+    make_pipeline,
+    run_sync,
+)
+
+__all__ = ["main"]
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_MISCONFIGURED = 2
+
+logger = logging.getLogger("pipelines.cli")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _build_parser()
+    arguments = parser.parse_args(argv)
+    _configure_logging(arguments.verbose)
+    console = Console(stderr=False)
+    errors = Console(stderr=True)
+    try:
+        return int(arguments.handler(arguments, console))
+    except (
+        PinpointConfigurationError,
+        PinpointAuthenticationError,
+        PinpointPermissionError,
+    ) as error:
+        errors.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+        return EXIT_MISCONFIGURED
+    except PinpointError as error:
+        errors.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        errors.print("interrupted; the incremental state was not advanced")
+        return EXIT_FAILED
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pinpoint",
+        description="Load a Pinpoint ATS account into DuckDB or a warehouse as unified tables.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log each endpoint read")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser(
+        "demo", help="sync a generated sandbox account into a local DuckDB file (no account needed)"
+    )
+    demo.add_argument(
+        "--dir",
+        type=Path,
+        default=Path("pinpoint_demo"),
+        help="folder for the DuckDB file and pipeline state, replaced on each run "
+        "(default: ./pinpoint_demo)",
+    )
+    demo.add_argument("--seed", type=int, default=42, help="seed of the generated data")
+    demo.set_defaults(handler=_run_demo)
+
+    sync = commands.add_parser("sync", help="sync a Pinpoint account (delta by default)")
+    sync.add_argument("--base-url", help="API root of a Pinpoint-compatible server, e.g. a sandbox")
+    sync.add_argument("--subdomain", help="account subdomain (acme for acme.pinpointhq.com)")
+    sync.add_argument(
+        "--destination", default="duckdb", help="dlt destination name (default: duckdb)"
+    )
+    sync.add_argument(
+        "--dataset",
+        default=DEFAULT_DATASET,
+        help=f"dataset (schema) name (default: {DEFAULT_DATASET})",
+    )
+    sync.add_argument(
+        "--duckdb-path",
+        type=Path,
+        default=DEFAULT_DUCKDB_PATH,
+        help=f"DuckDB file, used with the duckdb destination (default: ./{DEFAULT_DUCKDB_PATH})",
+    )
+    sync.add_argument("--pipelines-dir", type=Path, help="where dlt keeps pipeline state")
+    sync.add_argument(
+        "--full",
+        action="store_true",
+        help="re-read every record instead of changes since the last run",
+    )
+    sync.add_argument(
+        "--tables", help=f"comma-separated tables to sync (default: all {len(TABLES)})"
+    )
+    sync.set_defaults(handler=_run_sync_command)
+
+    report = commands.add_parser("report", help="rebuild the reporting tables and print the funnel")
+    report.add_argument("--destination", default="duckdb")
+    report.add_argument("--dataset", default=DEFAULT_DATASET)
+    report.add_argument("--duckdb-path", type=Path, default=DEFAULT_DUCKDB_PATH)
+    report.add_argument("--pipelines-dir", type=Path)
+    report.set_defaults(handler=_run_report)
+
+    sandbox = commands.add_parser(
+        "sandbox", help="serve a generated Pinpoint-compatible API locally"
+    )
+    sandbox.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default 8765)")
+    sandbox.add_argument("--seed", type=int, default=42)
+    sandbox.add_argument("--api-key", default="sandbox-key", help="key clients must send")
+    sandbox.set_defaults(handler=_run_sandbox)
+    return parser
+
+
+def _run_demo(arguments: argparse.Namespace, console: Console) -> int:
+    from pipelines.sandbox import SandboxConfig, run_sandbox
+
+    folder: Path = arguments.dir
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    duckdb_path = folder / "pinpoint_demo.duckdb"
+
+    console.print(f"Starting the sandbox (seed {arguments.seed}) on 127.0.0.1 ...")
+    # History ends an hour ago, well outside the sync's lag behind the server clock.
+    anchor = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    with run_sandbox(SandboxConfig(seed=arguments.seed, anchor=anchor)) as sandbox:
+        settings = resolve_settings(
+            api_key=sandbox.api_key, base_url=sandbox.base_url, account="sandbox"
+        )
+        pipeline = make_pipeline(
+            dataset=DEFAULT_DATASET,
+            pipelines_dir=folder / "pipelines",
+            duckdb_path=duckdb_path,
+            pipeline_name="pinpoint_demo",
+        )
+        with ProgressDisplay(console) as progress:
+            result = run_sync(settings, pipeline, full=True, progress=progress)
+    _print_summary(console, result, pipeline)
+    _print_funnel(console, pipeline, jobs=3)
+    reports = reports_schema_name(DEFAULT_DATASET)
+    console.print(
+        f"\nData is in [bold]{duckdb_path}[/]: open it with duckdb and query "
+        f"{DEFAULT_DATASET}.applications or {reports}.job_stage_funnel."
+    )
+    return EXIT_OK
+
+
+def _run_sync_command(arguments: argparse.Namespace, console: Console) -> int:
+    settings = resolve_settings(subdomain=arguments.subdomain, base_url=arguments.base_url)
+    tables = None
+    if arguments.tables:
+        tables = [name.strip() for name in arguments.tables.split(",") if name.strip()]
+        unknown = sorted(set(tables) - set(TABLES))
+        if unknown:
+            raise PinpointConfigurationError(
+                f"--tables: unknown table(s) {', '.join(unknown)}; "
+                f"valid tables: {', '.join(sorted(TABLES))}"
+            )
+    pipeline = make_pipeline(
+        destination=arguments.destination,
+        dataset=arguments.dataset,
+        pipelines_dir=arguments.pipelines_dir,
+        duckdb_path=arguments.duckdb_path,
+    )
+    with ProgressDisplay(console) as progress:
+        result = run_sync(settings, pipeline, full=arguments.full, progress=progress, tables=tables)
+    _print_summary(console, result, pipeline)
+    return EXIT_OK
+
+
+def _run_report(arguments: argparse.Namespace, console: Console) -> int:
+    pipeline = make_pipeline(
+        destination=arguments.destination,
+        dataset=arguments.dataset,
+        pipelines_dir=arguments.pipelines_dir,
+        duckdb_path=arguments.duckdb_path,
+    )
+    built = build_reports(pipeline)
+    console.print(f"Rebuilt {', '.join(built)} in {reports_schema_name(pipeline.dataset_name)}")
+    _print_funnel(console, pipeline, jobs=3)
+    return EXIT_OK
+
+
+def _run_sandbox(arguments: argparse.Namespace, console: Console) -> int:
+    from pipelines.sandbox import SandboxConfig, serve
+
+    console.print(
+        f"Serving the sandbox at http://127.0.0.1:{arguments.port}/api/v1 "
+        f"(key {arguments.api_key!r}); stop with Ctrl+C"
+    )
+    serve(SandboxConfig(seed=arguments.seed), api_key=arguments.api_key, port=arguments.port)
+    return EXIT_OK
+
+
+def _print_summary(console: Console, result: SyncResult, pipeline: dlt.Pipeline) -> None:
+    totals = _table_counts(pipeline)
+    table = Table(title=f"Dataset {result.dataset} ({result.destination})")
+    table.add_column("table")
+    table.add_column("rows written this run", justify="right")
+    table.add_column("rows in table", justify="right")
+    for name in TABLES:
+        table.add_row(name, f"{result.rows_loaded.get(name, 0):,}", f"{totals.get(name, 0):,}")
+    console.print(table)
+    console.print(
+        f"{result.requests:,} requests, {result.retries:,} retries, {result.seconds:.1f} s; "
+        f"reports rebuilt: {', '.join(result.reports) or 'none'}"
+    )
+
+
+def _table_counts(pipeline: dlt.Pipeline) -> dict[str, int]:
+    counts = {}
+    with pipeline.sql_client() as client:
+        for name in TABLES:
+            try:
+                rows = client.execute_sql(
+                    f"select count(*) from {client.make_qualified_table_name(name)}"
+                )
+            except Exception:  # the table does not exist yet when a run loaded nothing into it
+                continue
+            counts[name] = int(rows[0][0]) if rows else 0
+    return counts
+
+
+def _print_funnel(console: Console, pipeline: dlt.Pipeline, *, jobs: int) -> None:
+    with pipeline.sql_client() as client:
+        escape = client.capabilities.escape_identifier
+        dataset = escape(pipeline.dataset_name)
+        funnel = f"{escape(reports_schema_name(pipeline.dataset_name))}.job_stage_funnel"
+        busiest = client.execute_sql(
+            f"select job_id, max(job_name) from {funnel} "
+            f"where job_id in (select job_id from {dataset}.applications "
+            "where remote_deleted_at is null group by job_id "
+            f"order by count(*) desc, job_id limit {int(jobs)}) "
+            "group by job_id order by max(reached_count) desc, job_id"
+        )
+        for job_id, job_name in busiest:
+            rows = client.execute_sql(
+                "select stage_name, stage_type, reached_count, current_count, rejected_count, "
+                f"conversion_from_previous, conversion_from_first from {funnel} "
+                "where job_id = %s order by funnel_position",
+                job_id,
+            )
+            table = Table(title=f"Funnel: {job_name}")
+            for column in (
+                "stage",
+                "type",
+                "reached",
+                "in stage now",
+                "rejected here",
+                "from previous",
+                "from first",
+            ):
+                table.add_column(column, justify="left" if column in {"stage", "type"} else "right")
+            for stage, kind, reached, current, rejected, previous, first in rows:
+                table.add_row(
+                    str(stage),
+                    str(kind or ""),
+                    f"{reached:,}",
+                    f"{current:,}",
+                    f"{rejected:,}",
+                    _percent(previous),
+                    _percent(first),
+                )
+            console.print(table)
+
+
+def _percent(value: float | None) -> str:
+    return "" if value is None else f"{value:.0%}"
+
+
+class _ArrowJsonHintFilter(logging.Filter):
+    """Drop dlt's warning that JSON columns arrive in Arrow as text.
+
+    The connector sends JSON columns as Arrow strings and declares them `json` on purpose,
+    because dlt 1.31 accepts no Arrow JSON type. dlt then warns once per resource.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "when merging arrow schema with dlt schema" not in record.getMessage()
+
+
+def _configure_logging(verbose: bool) -> None:
+    handler = RichHandler(console=Console(stderr=True), show_path=False, show_time=False)
+    logging.basicConfig(level=logging.WARNING, handlers=[handler], format="%(message)s")
+    logging.getLogger("dlt").addFilter(_ArrowJsonHintFilter())
+    # httpx logs every request URL at INFO; the client logs its own sanitised lines.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    if verbose:
+        logging.getLogger("pipelines").setLevel(logging.INFO)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

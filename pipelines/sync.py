@@ -1,0 +1,136 @@
+"""Run one sync: Pinpoint → dlt → destination, then rebuild the reporting tables."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import dlt
+from dlt.common.destination import Destination
+from dlt.pipeline.exceptions import PipelineStepFailed
+
+from pipelines.pinpoint.client import PinpointClient, RetryPolicy
+from pipelines.pinpoint.errors import PinpointError
+from pipelines.pinpoint.progress import SyncProgress
+from pipelines.pinpoint.settings import PinpointSettings
+from pipelines.pinpoint.source import pinpoint_source
+from pipelines.pinpoint.tables import TABLES
+from pipelines.reporting import build_reports
+
+__all__ = ["SyncFailedError", "SyncResult", "make_pipeline", "run_sync"]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_PIPELINE_NAME = "pinpoint"
+DEFAULT_DATASET = "pinpoint"
+# Not pinpoint.duckdb: DuckDB names the catalog after the file, and a catalog named like
+# the dataset makes unqualified names ambiguous.
+DEFAULT_DUCKDB_PATH = Path("pinpoint_data.duckdb")
+
+
+class SyncFailedError(PinpointError):
+    """A sync step failed; nothing of this run's data was committed as loaded."""
+
+
+@dataclass
+class SyncResult:
+    """Outcome of one sync: rows written per table, HTTP traffic and time taken."""
+
+    rows_loaded: dict[str, int]
+    requests: int
+    retries: int
+    seconds: float
+    reports: list[str] = field(default_factory=list)
+    dataset: str = DEFAULT_DATASET
+    destination: str = "duckdb"
+
+
+def make_pipeline(
+    *,
+    destination: str | Destination = "duckdb",
+    dataset: str = DEFAULT_DATASET,
+    pipeline_name: str = DEFAULT_PIPELINE_NAME,
+    pipelines_dir: str | Path | None = None,
+    duckdb_path: str | Path | None = None,
+) -> dlt.Pipeline:
+    """Create (or reopen) the dlt pipeline that keeps this account's incremental state."""
+    if isinstance(destination, str) and destination == "duckdb" and duckdb_path is not None:
+        destination = dlt.destinations.duckdb(str(duckdb_path))
+    return dlt.pipeline(
+        pipeline_name=pipeline_name,
+        destination=destination,
+        dataset_name=dataset,
+        pipelines_dir=str(pipelines_dir) if pipelines_dir is not None else None,
+    )
+
+
+def run_sync(
+    settings: PinpointSettings,
+    pipeline: dlt.Pipeline,
+    *,
+    full: bool = False,
+    page_size: int = 1000,
+    window_lag_seconds: float = 30.0,
+    retry_policy: RetryPolicy | None = None,
+    progress: SyncProgress | None = None,
+    tables: list[str] | None = None,
+    build_reports_after: bool = True,
+) -> SyncResult:
+    """Sync the account into the pipeline's destination and rebuild the reports.
+
+    Raises the underlying `PinpointError` (bad key, missing permission, API down) when
+    the sync fails. dlt then keeps the previous incremental state, so the next run reads
+    the same window again.
+    """
+    started = time.monotonic()
+    with PinpointClient(settings.base_url, settings.api_key, retry_policy=retry_policy) as client:
+        source = pinpoint_source(
+            client,
+            settings.account,
+            full_sync=full,
+            page_size=page_size,
+            window_lag_seconds=window_lag_seconds,
+            tables=tables,
+            progress=progress,
+        )
+        try:
+            pipeline.run(source)
+        except PipelineStepFailed as error:
+            raise _unwrap(error) from None
+        rows = _rows_loaded(pipeline)
+        reports = build_reports(pipeline) if build_reports_after else []
+        return SyncResult(
+            rows_loaded=rows,
+            requests=client.stats.requests,
+            retries=client.stats.retries,
+            seconds=time.monotonic() - started,
+            reports=reports,
+            dataset=pipeline.dataset_name,
+            destination=pipeline.destination.destination_name,
+        )
+
+
+def _rows_loaded(pipeline: dlt.Pipeline) -> dict[str, int]:
+    trace = pipeline.last_trace
+    counts: dict[str, int] = dict.fromkeys(TABLES, 0)
+    info: Any = trace.last_normalize_info if trace else None
+    if info is not None:
+        for table, count in info.row_counts.items():
+            if table in counts:
+                counts[table] = count
+    return counts
+
+
+def _unwrap(error: PipelineStepFailed) -> Exception:
+    """Return the first `PinpointError` behind a dlt step failure, else a `SyncFailedError`."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, PinpointError):
+            return current
+        current = current.__cause__ or current.__context__
+    return SyncFailedError(f"sync failed in dlt's {error.step} step: {error.exception}")

@@ -1,0 +1,154 @@
+"""The `pinpoint` command as a user runs it: demo, sync, report and configuration errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.cli import EXIT_MISCONFIGURED, EXIT_OK, main
+from pipelines.pinpoint.tables import TABLES
+from pipelines.sandbox import Sandbox
+
+CREDENTIAL_VARIABLES = (
+    "SOURCES__PINPOINT__API_KEY",
+    "SOURCES__PINPOINT__SUBDOMAIN",
+    "SOURCES__PINPOINT__BASE_URL",
+    "SOURCES__PINPOINT__ACCOUNT",
+)
+
+
+@pytest.fixture
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Run in an empty folder with no Pinpoint settings in the environment."""
+    for name in CREDENTIAL_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_demo_end_to_end(clean_environment: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = clean_environment / "demo"
+
+    exit_code = main(["demo", "--dir", str(folder)])
+
+    output = capsys.readouterr().out
+    assert exit_code == EXIT_OK
+    database = folder / "pinpoint_demo.duckdb"
+    assert database.exists()
+    with duckdb.connect(str(database), read_only=True) as connection:
+        tables = {
+            name
+            for (name,) in connection.execute(
+                "select table_name from information_schema.tables where table_schema = 'pinpoint'"
+            ).fetchall()
+        }
+        assert set(TABLES) <= tables
+        applications = connection.execute("select count(*) from pinpoint.applications").fetchone()
+        assert applications is not None
+        assert 2500 <= applications[0] <= 3000
+        funnel_rows = connection.execute(
+            "select count(*) from pinpoint_reports.job_stage_funnel"
+        ).fetchone()
+        assert funnel_rows is not None
+        assert funnel_rows[0] > 0
+    for table in TABLES:
+        assert table in output
+    assert output.count("Funnel: ") == 3
+
+
+def test_demo_twice_starts_fresh(clean_environment: Path) -> None:
+    folder = clean_environment / "demo"
+    assert main(["demo", "--dir", str(folder)]) == EXIT_OK
+    assert main(["demo", "--dir", str(folder)]) == EXIT_OK
+    with duckdb.connect(str(folder / "pinpoint_demo.duckdb"), read_only=True) as connection:
+        duplicates = connection.execute(
+            "select count(*) - count(distinct id) from pinpoint.applications"
+        ).fetchone()
+    assert duplicates == (0,)
+
+
+def test_sync_without_credentials_names_settings(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    exit_code = main(["sync"])
+
+    error = capsys.readouterr().err
+    assert exit_code == EXIT_MISCONFIGURED
+    assert "SOURCES__PINPOINT__API_KEY" in error
+    assert ".dlt/secrets.toml" in error
+    assert "pinpoint demo" in error
+    assert "Traceback" not in error
+
+
+def test_sync_with_wrong_key_fails_clearly(
+    clean_environment: Path,
+    account: Sandbox,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("SOURCES__PINPOINT__API_KEY", "not-the-key-9f8e")
+
+    exit_code = main(["sync", "--base-url", account.base_url])
+
+    captured = capsys.readouterr()
+    assert exit_code == EXIT_MISCONFIGURED
+    assert "HTTP 401" in captured.err
+    assert "SOURCES__PINPOINT__API_KEY" in captured.err
+    assert "not-the-key-9f8e" not in captured.err + captured.out
+    assert "Traceback" not in captured.err
+
+
+def test_sync_with_base_url_and_env_key(
+    clean_environment: Path,
+    account: Sandbox,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("SOURCES__PINPOINT__API_KEY", account.api_key)
+    database = clean_environment / "synced.duckdb"
+
+    exit_code = main(
+        ["sync", "--base-url", account.base_url, "--duckdb-path", str(database), "--dataset", "ats"]
+    )
+
+    output = capsys.readouterr().out
+    assert exit_code == EXIT_OK
+    assert "applications" in output
+    assert account.api_key not in output
+    with duckdb.connect(str(database), read_only=True) as connection:
+        loaded = connection.execute("select count(*) from ats.applications").fetchone()
+    assert loaded == (account.store.count("applications"),)
+
+    assert main(["report", "--duckdb-path", str(database), "--dataset", "ats"]) == EXIT_OK
+    assert "Funnel: " in capsys.readouterr().out
+
+
+def test_sync_rejects_unknown_table(
+    clean_environment: Path,
+    account: Sandbox,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("SOURCES__PINPOINT__API_KEY", account.api_key)
+
+    exit_code = main(["sync", "--base-url", account.base_url, "--tables", "jobs,offers"])
+
+    error = capsys.readouterr().err
+    assert exit_code == EXIT_MISCONFIGURED
+    assert "offers" in error
+    assert "valid tables" in error
+
+
+def test_invalid_subdomain_rejected(
+    clean_environment: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SOURCES__PINPOINT__API_KEY", "some-key")
+
+    exit_code = main(["sync", "--subdomain", "acme corp"])
+
+    error = capsys.readouterr().err
+    assert exit_code == EXIT_MISCONFIGURED
+    assert "'acme corp'" in error
+    assert "acme.pinpointhq.com" in error
