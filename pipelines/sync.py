@@ -58,7 +58,9 @@ def make_pipeline(
 ) -> dlt.Pipeline:
     """Create (or reopen) the dlt pipeline that keeps this account's incremental state."""
     if isinstance(destination, str) and destination == "duckdb" and duckdb_path is not None:
-        destination = dlt.destinations.duckdb(str(duckdb_path))
+        # dlt resolves a relative path against the folder the pipeline was first created
+        # in, not the current one, so the path is made absolute here.
+        destination = dlt.destinations.duckdb(str(Path(duckdb_path).resolve()))
     return dlt.pipeline(
         pipeline_name=pipeline_name,
         destination=destination,

@@ -6,19 +6,13 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import dlt
-import duckdb
 import pytest
+from sync_helpers import Warehouse
 
-from pipelines.pinpoint.client import RetryPolicy
 from pipelines.pinpoint.settings import PinpointSettings, resolve_settings
 from pipelines.sandbox import Sandbox, SandboxConfig, run_sandbox
-from pipelines.sync import SyncResult, make_pipeline, run_sync
 
 SMALL_ACCOUNT = SandboxConfig(seed=7, jobs=6, candidates=150, applications=240, users=8)
-TEST_RETRIES = RetryPolicy(
-    max_attempts=3, initial_backoff_seconds=0.01, max_backoff_seconds=0.05, max_total_seconds=10
-)
 
 
 @pytest.fixture
@@ -33,28 +27,6 @@ def account() -> Iterator[Sandbox]:
 @pytest.fixture
 def settings(account: Sandbox) -> PinpointSettings:
     return resolve_settings(api_key=account.api_key, base_url=account.base_url, account="test")
-
-
-class Warehouse:
-    """A DuckDB file with the dlt pipeline that loads it, for one test."""
-
-    def __init__(self, folder: Path) -> None:
-        self.path = folder / "warehouse.duckdb"
-        self.pipeline: dlt.Pipeline = make_pipeline(
-            pipeline_name="pinpoint_test",
-            pipelines_dir=folder / "pipelines",
-            duckdb_path=self.path,
-        )
-
-    def sync(self, settings: PinpointSettings, **options: object) -> SyncResult:
-        return run_sync(settings, self.pipeline, retry_policy=TEST_RETRIES, **options)  # type: ignore[arg-type]
-
-    def query(self, sql: str) -> list[tuple]:
-        with duckdb.connect(str(self.path), read_only=True) as connection:
-            return connection.execute(sql).fetchall()
-
-    def scalar(self, sql: str) -> object:
-        return self.query(sql)[0][0]
 
 
 @pytest.fixture

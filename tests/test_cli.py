@@ -19,6 +19,11 @@ CREDENTIAL_VARIABLES = (
 )
 
 
+def isolated(folder: Path) -> list[str]:
+    """Return options that keep dlt's pipeline state inside the test's folder."""
+    return ["--pipelines-dir", str(folder / "pipelines")]
+
+
 @pytest.fixture
 def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """Run in an empty folder with no Pinpoint settings in the environment."""
@@ -72,7 +77,7 @@ def test_demo_twice_starts_fresh(clean_environment: Path) -> None:
 def test_sync_without_credentials_names_settings(
     clean_environment: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    exit_code = main(["sync"])
+    exit_code = main(["sync", *isolated(clean_environment)])
 
     error = capsys.readouterr().err
     assert exit_code == EXIT_MISCONFIGURED
@@ -90,7 +95,7 @@ def test_sync_with_wrong_key_fails_clearly(
 ) -> None:
     monkeypatch.setenv("SOURCES__PINPOINT__API_KEY", "not-the-key-9f8e")
 
-    exit_code = main(["sync", "--base-url", account.base_url])
+    exit_code = main(["sync", "--base-url", account.base_url, *isolated(clean_environment)])
 
     captured = capsys.readouterr()
     assert exit_code == EXIT_MISCONFIGURED
@@ -110,7 +115,16 @@ def test_sync_with_base_url_and_env_key(
     database = clean_environment / "synced.duckdb"
 
     exit_code = main(
-        ["sync", "--base-url", account.base_url, "--duckdb-path", str(database), "--dataset", "ats"]
+        [
+            "sync",
+            "--base-url",
+            account.base_url,
+            "--duckdb-path",
+            str(database),
+            "--dataset",
+            "ats",
+            *isolated(clean_environment),
+        ]
     )
 
     output = capsys.readouterr().out
@@ -121,7 +135,8 @@ def test_sync_with_base_url_and_env_key(
         loaded = connection.execute("select count(*) from ats.applications").fetchone()
     assert loaded == (account.store.count("applications"),)
 
-    assert main(["report", "--duckdb-path", str(database), "--dataset", "ats"]) == EXIT_OK
+    report = ["report", "--duckdb-path", str(database), "--dataset", "ats"]
+    assert main([*report, *isolated(clean_environment)]) == EXIT_OK
     assert "Funnel: " in capsys.readouterr().out
 
 
@@ -133,7 +148,16 @@ def test_sync_rejects_unknown_table(
 ) -> None:
     monkeypatch.setenv("SOURCES__PINPOINT__API_KEY", account.api_key)
 
-    exit_code = main(["sync", "--base-url", account.base_url, "--tables", "jobs,offers"])
+    exit_code = main(
+        [
+            "sync",
+            "--base-url",
+            account.base_url,
+            "--tables",
+            "jobs,offers",
+            *isolated(clean_environment),
+        ]
+    )
 
     error = capsys.readouterr().err
     assert exit_code == EXIT_MISCONFIGURED
@@ -146,7 +170,7 @@ def test_invalid_subdomain_rejected(
 ) -> None:
     monkeypatch.setenv("SOURCES__PINPOINT__API_KEY", "some-key")
 
-    exit_code = main(["sync", "--subdomain", "acme corp"])
+    exit_code = main(["sync", "--subdomain", "acme corp", *isolated(clean_environment)])
 
     error = capsys.readouterr().err
     assert exit_code == EXIT_MISCONFIGURED

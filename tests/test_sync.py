@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import Warehouse
+from sync_helpers import Warehouse
 
 from pipelines.pinpoint.errors import PinpointAuthenticationError
 from pipelines.pinpoint.ids import unified_id
@@ -95,7 +95,8 @@ def test_foreign_keys_resolve(
         f"left join {DATASET}.applications a on a.id = i.application_id where a.id is null",
         "candidate_tags.tag_id": f"select count(*) from {DATASET}.candidate_tags ct "
         f"left join {DATASET}.tags t on t.id = ct.tag_id where t.id is null",
-        "job_hiring_team_members.user_id": f"select count(*) from {DATASET}.job_hiring_team_members m "
+        "job_hiring_team_members.user_id": "select count(*) from "
+        f"{DATASET}.job_hiring_team_members m "
         f"left join {DATASET}.users u on u.id = m.user_id where u.id is null",
     }
     for name, sql in orphans.items():
