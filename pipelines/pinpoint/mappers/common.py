@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pipelines.pinpoint.errors import PinpointResponseError
 from pipelines.pinpoint.ids import unified_id
 from pipelines.pinpoint.jsonapi import Resource, parse_timestamp
 
@@ -21,11 +25,50 @@ __all__ = [
     "timestamp",
 ]
 
+logger = logging.getLogger(__name__)
+
 _EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
 
-class MappingError(ValueError):
+class MappingError(PinpointResponseError, ValueError):
     """A Pinpoint record cannot be mapped; the message names the record and the field."""
+
+
+class _RepeatLimiter:
+    """Log the first few occurrences of each problem, then every thousandth."""
+
+    def __init__(self, first: int = 5, every: int = 1000) -> None:
+        self._counts: Counter[tuple[str, str]] = Counter()
+        self._lock = threading.Lock()
+        self._first = first
+        self._every = every
+
+    def should_log(self, key: tuple[str, str]) -> int | None:
+        with self._lock:
+            self._counts[key] += 1
+            count = self._counts[key]
+        if count <= self._first or count % self._every == 0:
+            return count
+        return None
+
+
+_invalid_values = _RepeatLimiter()
+
+
+def warn_invalid(resource: Resource, name: str, problem: str) -> None:
+    """Log that a field was loaded as null, naming the record but never the value."""
+    record_type = str(resource.get("type"))
+    occurrence = _invalid_values.should_log((record_type, name))
+    if occurrence is not None:
+        logger.warning(
+            "%s %s: %s; loaded as null (occurrence %d for %s.%s)",
+            record_type,
+            resource.get("id"),
+            problem,
+            occurrence,
+            record_type,
+            name,
+        )
 
 
 @dataclass(frozen=True)
@@ -50,14 +93,24 @@ def attribute(resource: Resource, name: str) -> Any:
 
 
 def timestamp(resource: Resource, name: str) -> datetime | None:
-    """Parse a timestamp attribute to UTC; raise `MappingError` naming record and field."""
+    """Parse a timestamp attribute to UTC; an unreadable value is logged and becomes null."""
+    value = attribute(resource, name)
+    try:
+        return parse_timestamp(value)
+    except ValueError:
+        warn_invalid(resource, name, f"attribute {name!r} is not an ISO 8601 timestamp")
+        return None
+
+
+def required_timestamp(resource: Resource, name: str) -> datetime | None:
+    """Parse a timestamp the sync cannot do without; raise `MappingError` if unreadable."""
     value = attribute(resource, name)
     try:
         return parse_timestamp(value)
     except ValueError:
         raise MappingError(
             f"{resource.get('type')} {resource.get('id')}: attribute {name!r} is not an "
-            f"ISO 8601 timestamp: {str(value)[:60]!r}"
+            f"ISO 8601 timestamp: {str(value)[:40]!r}"
         ) from None
 
 
@@ -71,7 +124,7 @@ def changed_at(*resources: Resource | None) -> datetime:
         moment
         for resource in resources
         if resource is not None
-        for moment in [timestamp(resource, "updated_at")]
+        for moment in [required_timestamp(resource, "updated_at")]
         if moment is not None
     ]
     if not moments:
@@ -89,7 +142,7 @@ def remote_data(resource: Resource) -> dict[str, Any]:
 
 
 def text(value: Any) -> str | None:
-    """Return a stripped string, or None for null, empty and non-scalar values."""
+    """Return a stripped string; null, empty, list and object values give None."""
     if value is None or isinstance(value, dict | list):
         return None
     result = str(value).strip()
