@@ -43,6 +43,7 @@ import pyarrow as pa
 from dlt.extract.resource import DltResource
 
 from pipelines.pinpoint.client import PinpointClient
+from pipelines.pinpoint.deletions import LISTED_IDS_TABLE, LISTED_MODELS, list_ids
 from pipelines.pinpoint.incremental import (
     ChangeWindow,
     EndpointQuery,
@@ -56,7 +57,7 @@ from pipelines.pinpoint.mappers.common import MapContext
 from pipelines.pinpoint.progress import NullProgress, SyncProgress
 from pipelines.pinpoint.tables import TABLES, to_arrow
 
-__all__ = ["ALL_JOB_VISIBILITIES", "QUERIES", "pinpoint_source"]
+__all__ = ["ALL_JOB_VISIBILITIES", "QUERIES", "listed_tables", "pinpoint_source"]
 
 logger = logging.getLogger(__name__)
 
@@ -156,6 +157,8 @@ def pinpoint_source(
         )
     wanted = set(tables or TABLES)
     context = MapContext(account)
+    # Deletion marking tells fresh child rows from stale ones by their load id.
+    dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
     tracker = progress or NullProgress()
 
     needed_pages = {pages for _, table, pages, _ in TABLE_RESOURCES if table in wanted}
@@ -170,6 +173,29 @@ def pinpoint_source(
     for resource_name, table, pages, mapper in TABLE_RESOURCES:
         if table in wanted:
             yield _table_resource(resource_name, table, page_resources[pages], mapper, context)
+    if full_sync:
+        yield _listed_ids_resource(client, account, listed_tables(wanted))
+
+
+def listed_tables(tables: Sequence[str] | set[str]) -> list[str]:
+    """Return the tables among `tables` whose deletions a full sync detects by id listing."""
+    return [model.table for model in LISTED_MODELS if model.table in tables]
+
+
+def _listed_ids_resource(client: PinpointClient, account: str, tables: list[str]) -> DltResource:
+    models = [model for model in LISTED_MODELS if model.table in tables]
+
+    def read_ids() -> Iterator[pa.Table]:
+        for model in models:
+            yield from list_ids(client, model, account)
+
+    return dlt.resource(
+        read_ids,
+        name="listed_ids",
+        table_name=LISTED_IDS_TABLE,
+        write_disposition="replace",
+        columns={"table_name": {"nullable": False}, "id": {"nullable": False}},
+    )
 
 
 def _pages_resource(
