@@ -4,23 +4,35 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import dlt
 from dlt.common.destination import Destination
 from dlt.pipeline.exceptions import PipelineStepFailed
+from filelock import FileLock, Timeout
 
 from pipelines.pinpoint.client import PinpointClient, RetryPolicy
+from pipelines.pinpoint.deletions import mark_deleted
 from pipelines.pinpoint.errors import PinpointError
 from pipelines.pinpoint.progress import SyncProgress
 from pipelines.pinpoint.settings import PinpointSettings
-from pipelines.pinpoint.source import pinpoint_source
+from pipelines.pinpoint.source import listed_tables, pinpoint_source
 from pipelines.pinpoint.tables import TABLES
 from pipelines.reporting import build_reports
 
-__all__ = ["SyncFailedError", "SyncResult", "make_pipeline", "run_sync"]
+__all__ = [
+    "SyncAlreadyRunningError",
+    "SyncFailedError",
+    "SyncResult",
+    "make_pipeline",
+    "pipeline_lock",
+    "run_sync",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +47,34 @@ class SyncFailedError(PinpointError):
     """A sync step failed; nothing of this run's data was committed as loaded."""
 
 
+class SyncAlreadyRunningError(PinpointError):
+    """Another sync of the same pipeline holds its lock."""
+
+
+@contextmanager
+def pipeline_lock(pipeline: dlt.Pipeline) -> Iterator[None]:
+    """Hold an exclusive lock on the pipeline's working folder for one sync.
+
+    dlt keeps incremental state and pending load packages in that folder, so two syncs
+    of one pipeline at once could load the same window twice or lose a state update.
+    The lock is a file lock: it protects syncs on one machine that share the folder.
+    """
+    folder = Path(pipeline.working_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(folder / "sync.lock"))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise SyncAlreadyRunningError(
+            f"another sync of pipeline {pipeline.pipeline_name!r} is running (lock file "
+            f"{folder / 'sync.lock'}); wait for it to finish, or stop it, and run again"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 @dataclass
 class SyncResult:
     """Outcome of one sync: rows written per table, HTTP traffic and time taken."""
@@ -44,6 +84,7 @@ class SyncResult:
     retries: int
     seconds: float
     reports: list[str] = field(default_factory=list)
+    rows_marked_deleted: dict[str, int] = field(default_factory=dict)
     dataset: str = DEFAULT_DATASET
     destination: str = "duckdb"
 
@@ -88,7 +129,11 @@ def run_sync(
     the same window again.
     """
     started = time.monotonic()
-    with PinpointClient(settings.base_url, settings.api_key, retry_policy=retry_policy) as client:
+    pipeline = _reopen(pipeline)
+    with (
+        pipeline_lock(pipeline),
+        PinpointClient(settings.base_url, settings.api_key, retry_policy=retry_policy) as client,
+    ):
         source = pinpoint_source(
             client,
             settings.account,
@@ -99,10 +144,19 @@ def run_sync(
             progress=progress,
         )
         try:
-            pipeline.run(source)
+            load_ids = _finish_interrupted_load(pipeline)
+            info = pipeline.run(source)
         except PipelineStepFailed as error:
             raise _unwrap(error) from None
+        load_ids += info.loads_ids if info is not None else []
         rows = _rows_loaded(pipeline)
+        wanted = set(tables or TABLES)
+        deleted = mark_deleted(
+            pipeline,
+            load_ids,
+            listed_tables(wanted) if full else [],
+            datetime.now(UTC),
+        )
         reports = build_reports(pipeline) if build_reports_after else []
         return SyncResult(
             rows_loaded=rows,
@@ -110,9 +164,40 @@ def run_sync(
             retries=client.stats.retries,
             seconds=time.monotonic() - started,
             reports=reports,
+            rows_marked_deleted=deleted,
             dataset=pipeline.dataset_name,
             destination=pipeline.destination.destination_name,
         )
+
+
+def _reopen(pipeline: dlt.Pipeline) -> dlt.Pipeline:
+    """Return a fresh instance of `pipeline` that reads its state from the working folder.
+
+    A pipeline object keeps state and schemas in memory, so one created before another
+    process extracted or loaded (a crashed sync, a second worker) acts on stale state.
+    """
+    return dlt.pipeline(
+        pipeline_name=pipeline.pipeline_name,
+        pipelines_dir=pipeline.pipelines_dir,
+        destination=pipeline.destination,
+        dataset_name=pipeline.dataset_name,
+    )
+
+
+def _finish_interrupted_load(pipeline: dlt.Pipeline) -> list[str]:
+    """Load packages that an interrupted sync extracted but did not load; return their ids.
+
+    A package carries the incremental state of the data in it, so loading it first and
+    then reading from that state loads every record exactly once.
+    """
+    if not pipeline.has_pending_data:
+        return []
+    logger.warning(
+        "Pipeline %s has data from an interrupted sync; loading it before reading Pinpoint",
+        pipeline.pipeline_name,
+    )
+    info = pipeline.run()
+    return list(info.loads_ids) if info is not None else []
 
 
 def _rows_loaded(pipeline: dlt.Pipeline) -> dict[str, int]:
