@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipelines.pinpoint.jsonapi import NOT_INCLUDED, Document, Resource
+from pipelines.pinpoint.jsonapi import NOT_INCLUDED, Document, Resource, relationship_linkage
 from pipelines.pinpoint.mappers.common import (
     MapContext,
     attribute,
@@ -41,8 +41,7 @@ def map_applications(document: Document, context: MapContext) -> list[dict[str, 
     rows = []
     for application in document:
         stage = _included_or_none(document, application, "stage")
-        stage_remote_id = stage["id"] if stage else attribute(application, "stage_id")
-        furthest = _included_or_none(document, application, "furthest_stage")
+        stage_remote_id = _linked_id(application, "stage") or attribute(application, "stage_id")
         hired_at = timestamp(application, "hired_at")
         rejected_at = timestamp(application, "rejected_at")
         concealed = attribute(application, "concealed")
@@ -61,7 +60,7 @@ def map_applications(document: Document, context: MapContext) -> list[dict[str, 
                 "remote_created_at": timestamp(application, "created_at"),
                 "remote_updated_at": timestamp(application, "updated_at"),
                 "furthest_stage_id": context.id(
-                    "application_stages", furthest["id"] if furthest else None
+                    "application_stages", _linked_id(application, "furthest_stage")
                 ),
                 "rejected_at": rejected_at,
                 "hired_at": hired_at,
@@ -90,7 +89,7 @@ def map_interviews(document: Document, context: MapContext) -> list[dict[str, An
                 "starting_at": timestamp(interview, "start_at"),
                 "ending_at": timestamp(interview, "end_at"),
                 "application_id": context.id("applications", application_remote_id),
-                "stage_id": context.id("application_stages", stage["id"] if stage else None),
+                "stage_id": context.id("application_stages", _linked_id(interview, "stage")),
                 "presence": text(attribute(interview, "presence")),
                 "interviewer_user_ids": _interviewer_ids(document, interview, context),
                 "remote_data": remote_data(interview),
@@ -117,6 +116,14 @@ def _interviewer_ids(
             if user_id:
                 user_ids.add(user_id)
     return sorted(user_ids)
+
+
+def _linked_id(resource: Resource, name: str) -> str | None:
+    """Return the id a to-one relationship links to, even if the record is not included."""
+    linkage = relationship_linkage(resource, name)
+    if isinstance(linkage, tuple):
+        return linkage[1]
+    return None
 
 
 def _included_or_none(document: Document, resource: Resource, name: str) -> Resource | None:
