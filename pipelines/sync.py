@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,7 +21,7 @@ from pipelines.pinpoint.deletions import mark_deleted
 from pipelines.pinpoint.errors import PinpointError
 from pipelines.pinpoint.progress import SyncProgress
 from pipelines.pinpoint.settings import PinpointSettings
-from pipelines.pinpoint.source import listed_tables, pinpoint_source
+from pipelines.pinpoint.source import RowFilter, listed_tables, pinpoint_source
 from pipelines.pinpoint.tables import TABLES
 from pipelines.reporting import build_reports
 
@@ -41,6 +41,10 @@ DEFAULT_DATASET = "pinpoint"
 # Not pinpoint.duckdb: DuckDB names the catalog after the file, and a catalog named like
 # the dataset makes unqualified names ambiguous.
 DEFAULT_DUCKDB_PATH = Path("pinpoint_data.duckdb")
+
+
+AfterLoadStep = Callable[[dlt.Pipeline, list[str]], dict[str, int]]
+"""A step run after each load with the pipeline and the run's load ids."""
 
 
 class SyncFailedError(PinpointError):
@@ -85,6 +89,7 @@ class SyncResult:
     seconds: float
     reports: list[str] = field(default_factory=list)
     rows_marked_deleted: dict[str, int] = field(default_factory=dict)
+    rows_changed_after_load: dict[str, int] = field(default_factory=dict)
     dataset: str = DEFAULT_DATASET
     destination: str = "duckdb"
 
@@ -121,8 +126,14 @@ def run_sync(
     progress: SyncProgress | None = None,
     tables: list[str] | None = None,
     build_reports_after: bool = True,
+    row_filter: RowFilter | None = None,
+    after_load: Sequence[AfterLoadStep] = (),
 ) -> SyncResult:
     """Sync the account into the pipeline's destination and rebuild the reports.
+
+    `row_filter` sees every mapped page before it is written (privacy rules use it);
+    each `after_load` step runs after the load and the deletion marking with the pipeline
+    and this run's load ids, and returns rows changed per table.
 
     Raises the underlying `PinpointError` (bad key, missing permission, API down) when
     the sync fails. dlt then keeps the previous incremental state, so the next run reads
@@ -142,6 +153,7 @@ def run_sync(
             window_lag_seconds=window_lag_seconds,
             tables=tables,
             progress=progress,
+            row_filter=row_filter,
         )
         try:
             load_ids = _finish_interrupted_load(pipeline)
@@ -157,6 +169,10 @@ def run_sync(
             listed_tables(wanted) if full else [],
             datetime.now(UTC),
         )
+        changed_after_load: dict[str, int] = {}
+        for step in after_load:
+            for table, count in step(pipeline, load_ids).items():
+                changed_after_load[table] = changed_after_load.get(table, 0) + count
         reports = build_reports(pipeline) if build_reports_after else []
         return SyncResult(
             rows_loaded=rows,
@@ -165,6 +181,7 @@ def run_sync(
             seconds=time.monotonic() - started,
             reports=reports,
             rows_marked_deleted=deleted,
+            rows_changed_after_load=changed_after_load,
             dataset=pipeline.dataset_name,
             destination=pipeline.destination.destination_name,
         )

@@ -57,7 +57,7 @@ from pipelines.pinpoint.mappers.common import MapContext
 from pipelines.pinpoint.progress import NullProgress, SyncProgress
 from pipelines.pinpoint.tables import TABLES, to_arrow
 
-__all__ = ["ALL_JOB_VISIBILITIES", "QUERIES", "listed_tables", "pinpoint_source"]
+__all__ = ["ALL_JOB_VISIBILITIES", "QUERIES", "RowFilter", "listed_tables", "pinpoint_source"]
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +92,8 @@ QUERIES: dict[str, EndpointQuery] = {
 }
 
 Mapper = Callable[[Document, MapContext], list[dict[str, Any]]]
+RowFilter = Callable[[str, list[dict[str, Any]]], list[dict[str, Any]]]
+"""Called with a table name and its mapped rows; returns the rows to load."""
 
 # (resource name, table, pages resource, mapper)
 TABLE_RESOURCES: tuple[tuple[str, str, str, Mapper], ...] = (
@@ -143,12 +145,15 @@ def pinpoint_source(
     window_lag_seconds: float = 30.0,
     tables: Sequence[str] | None = None,
     progress: SyncProgress | None = None,
+    row_filter: RowFilter | None = None,
 ) -> Iterator[DltResource]:
     """Return the Pinpoint source reading through `client`.
 
     `account` scopes the unified ids, so it must stay the same for one Pinpoint account
     across runs. `full_sync` ignores the incremental state and reads every record.
     `tables` limits the run to some unified tables (all twelve by default).
+    `row_filter` sees every mapped page before it becomes Arrow, so columns it drops or
+    pseudonymises never reach dlt's files, the destination or a log.
     """
     unknown = sorted(set(tables or ()) - set(TABLES))
     if unknown:
@@ -172,7 +177,9 @@ def pinpoint_source(
     yield from page_resources.values()
     for resource_name, table, pages, mapper in TABLE_RESOURCES:
         if table in wanted:
-            yield _table_resource(resource_name, table, page_resources[pages], mapper, context)
+            yield _table_resource(
+                resource_name, table, page_resources[pages], mapper, context, row_filter
+            )
     if full_sync:
         yield _listed_ids_resource(client, account, listed_tables(wanted))
 
@@ -242,13 +249,17 @@ def _table_resource(
     pages: DltResource,
     mapper: Mapper,
     context: MapContext,
+    row_filter: RowFilter | None,
 ) -> DltResource:
     spec = TABLES[table]
     columns = spec.dlt_columns
     columns["changed_at"] = {**columns["changed_at"], "dedup_sort": "desc"}
 
     def map_page(document: Document) -> Iterator[pa.Table]:
-        yield to_arrow(table, mapper(document, context))
+        rows = mapper(document, context)
+        if row_filter is not None:
+            rows = row_filter(table, rows)
+        yield to_arrow(table, rows)
 
     return dlt.transformer(
         map_page,
