@@ -1,12 +1,13 @@
 """The `pinpoint` command: demo, sync, report and a local sandbox server.
 
 Exit codes: 0 success, 1 the sync or report failed, 2 the configuration is missing or
-invalid (including a rejected API key).
+invalid (including a rejected API key), 3 some accounts synced and others did not.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import shutil
 import sys
@@ -19,6 +20,14 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.table import Table
 
+from pipelines.accounts import (
+    EXIT_FAILED,
+    EXIT_MISCONFIGURED,
+    EXIT_OK,
+    AccountTarget,
+    sync_accounts,
+    targets_from_config,
+)
 from pipelines.pinpoint.errors import (
     PinpointAuthenticationError,
     PinpointConfigurationError,
@@ -39,9 +48,6 @@ from pipelines.sync import (
 
 __all__ = ["main"]
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_MISCONFIGURED = 2
 
 logger = logging.getLogger("pipelines.cli")
 
@@ -116,6 +122,25 @@ def _build_parser() -> argparse.ArgumentParser:
     sync.add_argument(
         "--tables", help=f"comma-separated tables to sync (default: all {len(TABLES)})"
     )
+    sync.add_argument(
+        "--account",
+        action="append",
+        metavar="NAME",
+        help="sync the named account from [sources.pinpoint.accounts.NAME]; repeatable",
+    )
+    sync.add_argument(
+        "--all-accounts", action="store_true", help="sync every configured named account"
+    )
+    sync.add_argument(
+        "--dataset-per-account",
+        action="store_true",
+        help="load each named account into its own dataset, DATASET_NAME",
+    )
+    sync.add_argument(
+        "--summary-json",
+        metavar="PATH",
+        help="write a JSON run summary to PATH, or to stdout with -",
+    )
     sync.set_defaults(handler=_run_sync_command)
 
     report = commands.add_parser("report", help="rebuild the reporting tables and print the funnel")
@@ -159,7 +184,7 @@ def _run_demo(arguments: argparse.Namespace, console: Console) -> int:
         )
         with ProgressDisplay(console) as progress:
             result = run_sync(settings, pipeline, full=True, progress=progress)
-    _print_summary(console, result, pipeline)
+    _print_summary(console, result, totals=_table_counts(pipeline))
     _print_funnel(console, pipeline, jobs=3)
     reports = reports_schema_name(DEFAULT_DATASET)
     console.print(
@@ -170,26 +195,66 @@ def _run_demo(arguments: argparse.Namespace, console: Console) -> int:
 
 
 def _run_sync_command(arguments: argparse.Namespace, console: Console) -> int:
-    settings = resolve_settings(subdomain=arguments.subdomain, base_url=arguments.base_url)
-    tables = None
-    if arguments.tables:
-        tables = [name.strip() for name in arguments.tables.split(",") if name.strip()]
-        unknown = sorted(set(tables) - set(TABLES))
-        if unknown:
-            raise PinpointConfigurationError(
-                f"--tables: unknown table(s) {', '.join(unknown)}; "
-                f"valid tables: {', '.join(sorted(TABLES))}"
-            )
-    pipeline = make_pipeline(
-        destination=arguments.destination,
-        dataset=arguments.dataset,
-        pipelines_dir=arguments.pipelines_dir,
-        duckdb_path=arguments.duckdb_path,
-    )
+    tables = _parse_tables(arguments.tables)
+    targets = _account_targets(arguments)
+    summary_to_stdout = arguments.summary_json == "-"
+    if summary_to_stdout:
+        # Keep stdout for the JSON document alone.
+        console = Console(stderr=True)
     with ProgressDisplay(console) as progress:
-        result = run_sync(settings, pipeline, full=arguments.full, progress=progress, tables=tables)
-    _print_summary(console, result, pipeline)
-    return EXIT_OK
+        summary = sync_accounts(
+            targets,
+            destination=arguments.destination,
+            dataset=arguments.dataset,
+            dataset_per_account=arguments.dataset_per_account,
+            full=arguments.full,
+            pipelines_dir=arguments.pipelines_dir,
+            duckdb_path=arguments.duckdb_path,
+            tables=tables,
+            progress=progress,
+        )
+    for outcome in summary.outcomes:
+        if outcome.result is not None:
+            _print_summary(console, outcome.result, outcome.account)
+    errors = Console(stderr=True)
+    for outcome in summary.outcomes:
+        if outcome.status != "success":
+            errors.print(
+                f"[bold red]error:[/] account {outcome.account} {outcome.status}: {outcome.error}",
+                highlight=False,
+                soft_wrap=True,
+            )
+    if arguments.summary_json:
+        document = json.dumps(summary.to_json(), indent=2)
+        if summary_to_stdout:
+            print(document)
+        else:
+            Path(arguments.summary_json).write_text(document + "\n")
+    if len(targets) == 1 and summary.outcomes[0].status == "misconfigured":
+        return EXIT_MISCONFIGURED
+    return summary.exit_code
+
+
+def _parse_tables(option: str | None) -> list[str] | None:
+    if not option:
+        return None
+    tables = [name.strip() for name in option.split(",") if name.strip()]
+    unknown = sorted(set(tables) - set(TABLES))
+    if unknown:
+        raise PinpointConfigurationError(
+            f"--tables: unknown table(s) {', '.join(unknown)}; "
+            f"valid tables: {', '.join(sorted(TABLES))}"
+        )
+    return tables
+
+
+def _account_targets(arguments: argparse.Namespace) -> list[AccountTarget]:
+    return targets_from_config(
+        names=arguments.account,
+        all_accounts=arguments.all_accounts,
+        subdomain=arguments.subdomain,
+        base_url=arguments.base_url,
+    )
 
 
 def _run_report(arguments: argparse.Namespace, console: Console) -> int:
@@ -216,14 +281,30 @@ def _run_sandbox(arguments: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
-def _print_summary(console: Console, result: SyncResult, pipeline: dlt.Pipeline) -> None:
-    totals = _table_counts(pipeline)
-    table = Table(title=f"Dataset {result.dataset} ({result.destination})")
+def _print_summary(
+    console: Console,
+    result: SyncResult,
+    account: str | None = None,
+    totals: dict[str, int] | None = None,
+) -> None:
+    title = f"Dataset {result.dataset} ({result.destination})"
+    if account:
+        title = f"Account {account}: {title}"
+    table = Table(title=title)
     table.add_column("table")
-    table.add_column("rows written this run", justify="right")
-    table.add_column("rows in table", justify="right")
+    table.add_column("rows written", justify="right")
+    table.add_column("marked deleted", justify="right")
+    if totals is not None:
+        table.add_column("rows in table", justify="right")
     for name in TABLES:
-        table.add_row(name, f"{result.rows_loaded.get(name, 0):,}", f"{totals.get(name, 0):,}")
+        cells = [
+            name,
+            f"{result.rows_loaded.get(name, 0):,}",
+            f"{result.rows_marked_deleted.get(name, 0):,}",
+        ]
+        if totals is not None:
+            cells.append(f"{totals.get(name, 0):,}")
+        table.add_row(*cells)
     console.print(table)
     console.print(
         f"{result.requests:,} requests, {result.retries:,} retries, {result.seconds:.1f} s; "

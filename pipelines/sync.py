@@ -165,6 +165,7 @@ def run_sync(
         wanted = set(tables or TABLES)
         deleted = mark_deleted(
             pipeline,
+            settings.account,
             load_ids,
             listed_tables(wanted) if full else [],
             datetime.now(UTC),

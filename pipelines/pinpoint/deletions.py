@@ -80,6 +80,7 @@ CHILD_TABLES: tuple[tuple[str, str, str], ...] = (
 
 _LISTED_SCHEMA = pa.schema(
     [
+        pa.field("account", pa.string(), nullable=False),
         pa.field("table_name", pa.string(), nullable=False),
         pa.field("id", pa.string(), nullable=False),
     ]
@@ -118,7 +119,12 @@ def list_ids(
     for offset in range(0, max(len(ids), 1), page_size):
         chunk = ids[offset : offset + page_size]
         yield pa.Table.from_pydict(
-            {"table_name": [model.table] * len(chunk), "id": chunk}, schema=_LISTED_SCHEMA
+            {
+                "account": [account] * len(chunk),
+                "table_name": [model.table] * len(chunk),
+                "id": chunk,
+            },
+            schema=_LISTED_SCHEMA,
         )
 
 
@@ -148,14 +154,16 @@ def _count(client: PinpointClient, model: ListedModel) -> int | None:
 
 def mark_deleted(
     pipeline: dlt.Pipeline,
+    account: str,
     load_ids: Sequence[str],
     listed_tables: Sequence[str],
     deleted_at: datetime,
 ) -> dict[str, int]:
     """Set `remote_deleted_at` on rows Pinpoint no longer has; return rows marked per table.
 
-    `listed_tables` are the tables whose ids this run listed in full; `load_ids` are the
-    loads of this run, used to tell children written now from children left over.
+    `listed_tables` are the tables whose ids this run listed in full for `account`; rows
+    of other accounts in the same dataset are left alone. `load_ids` are the loads of
+    this run, used to tell children written now from children left over.
     """
     marked: dict[str, int] = {}
     with pipeline.sql_client() as client:
@@ -172,10 +180,13 @@ def mark_deleted(
             marked[name] = _execute_update(
                 client,
                 f"update {table(name)} set {escape('remote_deleted_at')} = %s "
-                f"where {escape('remote_deleted_at')} is null and not exists ("
-                f"select 1 from {listed} as listed where listed.{escape('table_name')} = %s "
+                f"where {escape('remote_deleted_at')} is null and {escape('account')} = %s "
+                f"and not exists (select 1 from {listed} as listed "
+                f"where listed.{escape('account')} = %s and listed.{escape('table_name')} = %s "
                 f"and listed.{escape('id')} = {table(name)}.{escape('id')})",
                 deleted_at,
+                account,
+                account,
                 name,
             )
 

@@ -4,6 +4,9 @@ Sources of each value, first match wins: explicit arguments (the CLI's options),
 dlt's providers: environment variables (`SOURCES__PINPOINT__API_KEY`,
 `SOURCES__PINPOINT__SUBDOMAIN`, `SOURCES__PINPOINT__BASE_URL`), then `.dlt/secrets.toml`
 and `.dlt/config.toml` under `[sources.pinpoint]`.
+
+Several accounts are configured as named sections, `[sources.pinpoint.accounts.<name>]`
+(environment: `SOURCES__PINPOINT__ACCOUNTS__<NAME>__API_KEY`), each with the same keys.
 """
 
 from __future__ import annotations
@@ -17,14 +20,53 @@ import dlt
 
 from pipelines.pinpoint.errors import PinpointConfigurationError
 
-__all__ = ["PinpointSettings", "resolve_settings"]
+__all__ = [
+    "PinpointSettings",
+    "account_section",
+    "configured_account_names",
+    "resolve_settings",
+]
 
 _SUBDOMAIN_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-_MISSING_CREDENTIALS_HELP = (
-    "set [sources.pinpoint] api_key in .dlt/secrets.toml and subdomain in .dlt/config.toml, "
-    "or the environment variables SOURCES__PINPOINT__API_KEY and SOURCES__PINPOINT__SUBDOMAIN; "
-    "to try the connector without an account, run `pinpoint demo`"
-)
+ACCOUNT_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+DEFAULT_SECTION = "sources.pinpoint"
+
+
+def _missing_credentials_help(section: str) -> str:
+    variable = section.upper().replace(".", "__")
+    return (
+        f"set [{section}] api_key in .dlt/secrets.toml and subdomain in .dlt/config.toml, "
+        f"or the environment variables {variable}__API_KEY and {variable}__SUBDOMAIN; "
+        "to try the connector without an account, run `pinpoint demo`"
+    )
+
+
+def account_section(name: str) -> str:
+    """Return the config section of a named account, validating the name."""
+    if not ACCOUNT_NAME_PATTERN.match(name):
+        raise PinpointConfigurationError(
+            f"account name {name!r} is invalid: use 1 to 40 lowercase letters, digits and "
+            "underscores, starting with a letter"
+        )
+    return f"{DEFAULT_SECTION}.accounts.{name}"
+
+
+def configured_account_names() -> list[str]:
+    """Return the account names under `[sources.pinpoint.accounts]`, sorted.
+
+    Environment variables cannot be listed, so set-ups configured only through the
+    environment name their accounts in `SOURCES__PINPOINT__ACCOUNT_NAMES` (comma-separated).
+    """
+    names: set[str] = set()
+    listed = _lookup(f"{DEFAULT_SECTION}.account_names")
+    if isinstance(listed, str):
+        names.update(part.strip() for part in listed.split(",") if part.strip())
+    elif isinstance(listed, list):
+        names.update(str(part) for part in listed)
+    accounts = _lookup(f"{DEFAULT_SECTION}.accounts")
+    if isinstance(accounts, dict):
+        names.update(str(name) for name in accounts)
+    return sorted(names)
 
 
 @dataclass(frozen=True)
@@ -45,17 +87,20 @@ def resolve_settings(
     subdomain: str | None = None,
     base_url: str | None = None,
     account: str | None = None,
+    section: str = DEFAULT_SECTION,
 ) -> PinpointSettings:
-    """Return validated settings, or raise `PinpointConfigurationError` naming the fix."""
-    api_key = api_key or _lookup("sources.pinpoint.api_key", secret=True)
-    subdomain = subdomain or _lookup("sources.pinpoint.subdomain")
-    base_url = base_url or _lookup("sources.pinpoint.base_url")
-    account = account or _lookup("sources.pinpoint.account")
+    """Return validated settings, or raise `PinpointConfigurationError` naming the fix.
+
+    `section` is the config section to read, `sources.pinpoint` or a named account's.
+    """
+    api_key = api_key or _lookup(f"{section}.api_key", secret=True)
+    subdomain = subdomain or _lookup(f"{section}.subdomain")
+    base_url = base_url or _lookup(f"{section}.base_url")
+    account = account or _lookup(f"{section}.account")
+    missing_help = _missing_credentials_help(section)
 
     if not api_key:
-        raise PinpointConfigurationError(
-            f"Pinpoint API key is missing: {_MISSING_CREDENTIALS_HELP}"
-        )
+        raise PinpointConfigurationError(f"Pinpoint API key is missing: {missing_help}")
     if not isinstance(api_key, str) or api_key.strip() != api_key or " " in api_key:
         raise PinpointConfigurationError(
             "Pinpoint API key is invalid: it contains spaces or line breaks; copy it again "
@@ -84,7 +129,7 @@ def resolve_settings(
         resolved_account = account or subdomain
     else:
         raise PinpointConfigurationError(
-            f"Pinpoint subdomain is missing: {_MISSING_CREDENTIALS_HELP}; "
+            f"Pinpoint subdomain is missing: {missing_help}; "
             "or pass --base-url for another Pinpoint-compatible server"
         )
     return PinpointSettings(base_url=resolved_url, api_key=api_key, account=str(resolved_account))

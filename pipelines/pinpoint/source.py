@@ -259,7 +259,7 @@ def _table_resource(
         rows = mapper(document, context)
         if row_filter is not None:
             rows = row_filter(table, rows)
-        yield to_arrow(table, rows)
+        yield to_arrow(table, rows, context.account)
 
     return dlt.transformer(
         map_page,

@@ -67,6 +67,7 @@ class TableSpec:
 def _table(name: str, *columns: tuple[str, Any], remote_data: bool = False) -> TableSpec:
     common: tuple[tuple[str, Any], ...] = (("id", _TEXT), ("remote_id", _TEXT))
     tail: tuple[tuple[str, Any], ...] = (
+        ("account", _TEXT),
         ("changed_at", _TIMESTAMP),
         ("remote_deleted_at", _TIMESTAMP),
     )
@@ -190,17 +191,26 @@ TABLES: dict[str, TableSpec] = {
 }
 
 
-def to_arrow(table: str, rows: Sequence[Mapping[str, Any]]) -> pa.Table:
+def to_arrow(table: str, rows: Sequence[Mapping[str, Any]], account: str | None = None) -> pa.Table:
     """Build the typed Arrow table of `table` from mapped rows.
 
     Keys missing from a row become nulls; values of JSON columns are serialised here, so
-    mappers return plain Python lists and dicts.
+    mappers return plain Python lists and dicts. `account`, when given, fills the
+    `account` column of every row.
     """
     spec = TABLES[table]
     json_columns = spec.json_columns
     if json_columns:
         rows = [_with_json_text(row, json_columns) for row in rows]
-    return pa.Table.from_pylist(list(rows), schema=spec.arrow_schema)
+    arrow_table = pa.Table.from_pylist(list(rows), schema=spec.arrow_schema)
+    if account is not None:
+        position = arrow_table.schema.get_field_index("account")
+        arrow_table = arrow_table.set_column(
+            position,
+            arrow_table.schema.field(position),
+            pa.array([account] * arrow_table.num_rows, type=pa.string()),
+        )
+    return arrow_table
 
 
 def _with_json_text(row: Mapping[str, Any], json_columns: frozenset[str]) -> dict[str, Any]:
