@@ -224,6 +224,8 @@ def sync_accounts(
     progress: SyncProgress | None = None,
     row_filter: Any = None,
     after_load: Sequence[AfterLoadStep] = (),
+    max_concurrency: int = 4,
+    max_requests_per_second: float | None = None,
 ) -> RunSummary:
     """Sync each target in turn and return the summary; never raises for one account."""
     summary = RunSummary()
@@ -257,6 +259,8 @@ def sync_accounts(
                 progress=progress,
                 row_filter=row_filter,
                 after_load=after_load,
+                max_concurrency=max_concurrency,
+                max_requests_per_second=max_requests_per_second,
             )
         except _MISCONFIGURED_ERRORS as error:
             outcome.status = "misconfigured"

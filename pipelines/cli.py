@@ -137,6 +137,18 @@ def _build_parser() -> argparse.ArgumentParser:
         help="load each named account into its own dataset, DATASET_NAME",
     )
     sync.add_argument(
+        "--concurrency",
+        type=_positive_int,
+        default=4,
+        help="maximum requests in flight (default 4; lowered automatically after HTTP 429)",
+    )
+    sync.add_argument(
+        "--max-requests-per-second",
+        type=float,
+        help="cap on requests per second from the start (default: none until Pinpoint "
+        "answers HTTP 429)",
+    )
+    sync.add_argument(
         "--summary-json",
         metavar="PATH",
         help="write a JSON run summary to PATH, or to stdout with -",
@@ -212,6 +224,8 @@ def _run_sync_command(arguments: argparse.Namespace, console: Console) -> int:
             duckdb_path=arguments.duckdb_path,
             tables=tables,
             progress=progress,
+            max_concurrency=arguments.concurrency,
+            max_requests_per_second=arguments.max_requests_per_second,
         )
     for outcome in summary.outcomes:
         if outcome.result is not None:
@@ -233,6 +247,13 @@ def _run_sync_command(arguments: argparse.Namespace, console: Console) -> int:
     if len(targets) == 1 and summary.outcomes[0].status == "misconfigured":
         return EXIT_MISCONFIGURED
     return summary.exit_code
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text}")
+    return value
 
 
 def _parse_tables(option: str | None) -> list[str] | None:

@@ -128,9 +128,13 @@ def run_sync(
     build_reports_after: bool = True,
     row_filter: RowFilter | None = None,
     after_load: Sequence[AfterLoadStep] = (),
+    max_concurrency: int = 4,
+    max_requests_per_second: float | None = None,
 ) -> SyncResult:
     """Sync the account into the pipeline's destination and rebuild the reports.
 
+    `max_concurrency` bounds requests in flight (4 by default, lowered automatically
+    after a 429) and `max_requests_per_second` caps the request rate from the start.
     `row_filter` sees every mapped page before it is written (privacy rules use it);
     each `after_load` step runs after the load and the deletion marking with the pipeline
     and this run's load ids, and returns rows changed per table.
@@ -143,7 +147,13 @@ def run_sync(
     pipeline = _reopen(pipeline)
     with (
         pipeline_lock(pipeline),
-        PinpointClient(settings.base_url, settings.api_key, retry_policy=retry_policy) as client,
+        PinpointClient(
+            settings.base_url,
+            settings.api_key,
+            retry_policy=retry_policy,
+            max_concurrency=max_concurrency,
+            max_requests_per_second=max_requests_per_second,
+        ) as client,
     ):
         source = pinpoint_source(
             client,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -10,7 +11,13 @@ import pytest
 from fake_list_api import FakeListApi
 
 from pipelines.pinpoint.client import PinpointClient
-from pipelines.pinpoint.incremental import ChangeWindow, EndpointQuery, read_changed_pages
+from pipelines.pinpoint.incremental import (
+    ChangeWindow,
+    EndpointQuery,
+    plan_slices,
+    read_changed_pages,
+    read_in_slices,
+)
 
 START = datetime(2025, 1, 1, tzinfo=UTC)
 END = datetime(2025, 6, 1, tzinfo=UTC)
@@ -161,3 +168,57 @@ def test_empty_window_sends_no_request() -> None:
     ids = read_ids(api, ChangeWindow(END, END), page_size=10)
     assert ids == []
     assert api.requests == []
+
+
+@pytest.mark.parametrize("slices", [2, 4])
+def test_sliced_read_covers_window_once(slices: int) -> None:
+    records = spread_records(3000)
+    same_second = START + timedelta(hours=2)
+    records.update({record_id: same_second for record_id in range(5000, 5300)})
+    api = FakeListApi(records)
+    client = PinpointClient("https://fake.example/api/v1", "key", transport=api.transport())
+
+    windows = plan_slices(client, QUERY, ChangeWindow(None, END), slices, len(records), 200)
+    ids = [
+        int(resource["id"])
+        for document in read_in_slices(
+            client,
+            QUERY,
+            ChangeWindow(None, END),
+            page_size=200,
+            slices=slices,
+            expected_count=len(records),
+        )
+        for resource in document.data
+    ]
+
+    assert len(windows) == slices
+    assert windows[0].start is None
+    assert windows[-1].end == END
+    for earlier, later in itertools.pairwise(windows):
+        assert earlier.end == later.start
+        assert later.start is not None
+        assert later.start.microsecond == 0
+    assert_each_once(ids, set(records))
+
+
+def test_small_window_not_sliced() -> None:
+    api = FakeListApi(spread_records(50))
+    client = PinpointClient("https://fake.example/api/v1", "key", transport=api.transport())
+    windows = plan_slices(client, QUERY, ChangeWindow(None, END), 4, 50, 100)
+    assert windows == [ChangeWindow(None, END)]
+    assert api.requests == []
+
+
+def test_sliced_read_reports_reader_failure() -> None:
+    def fail_late(api: FakeListApi, request: httpx.Request) -> None:
+        if len(api.requests) > 6:
+            raise RuntimeError("simulated transport failure")
+
+    api = FakeListApi(spread_records(2000), before_request=fail_late)
+    client = PinpointClient("https://fake.example/api/v1", "key", transport=api.transport())
+    with pytest.raises(RuntimeError, match="simulated transport failure"):
+        for _ in read_in_slices(
+            client, QUERY, ChangeWindow(None, END), page_size=100, slices=3, expected_count=2000
+        ):
+            pass

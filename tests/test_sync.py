@@ -203,3 +203,21 @@ def test_invalid_key_raises_clear_error(account: Sandbox, warehouse: Warehouse) 
     assert "Invalid API key" in message
     assert "wrong-key-123" not in message
     assert "pinpoint demo" in message
+
+
+def test_sliced_parallel_sync_loads_each_once(
+    account: Sandbox, settings: PinpointSettings, warehouse: Warehouse
+) -> None:
+    # Pages of 25 make every large endpoint worth splitting into parallel time slices.
+    warehouse.sync(settings, page_size=25, max_concurrency=4)
+
+    for table, model in (
+        ("applications", "applications"),
+        ("candidates", "candidates"),
+        ("interviews", "interviews"),
+    ):
+        assert count(warehouse, table) == account.store.count(model), table
+        duplicates = warehouse.scalar(
+            f"select count(*) - count(distinct id) from {DATASET}.{table}"
+        )
+        assert duplicates == 0, table

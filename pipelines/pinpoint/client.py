@@ -38,6 +38,7 @@ from pipelines.pinpoint.errors import (
     sanitize_url,
 )
 from pipelines.pinpoint.jsonapi import Document
+from pipelines.pinpoint.throttle import RequestThrottle
 
 __all__ = ["MAX_PAGE_SIZE", "ClientStats", "PinpointClient", "RetryPolicy"]
 
@@ -101,10 +102,13 @@ class PinpointClient:
         retry_policy: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
         user_agent: str = "pinpoint-pipelines",
+        max_concurrency: int = 4,
+        max_requests_per_second: float | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.retry_policy = retry_policy or RetryPolicy()
         self.stats = ClientStats()
+        self.throttle = RequestThrottle(max_concurrency, max_requests_per_second)
         self._http = httpx.Client(
             base_url=self.base_url,
             headers={
@@ -192,7 +196,10 @@ class PinpointClient:
         self.stats.count_request()
         headers = {"Content-Type": JSONAPI_MEDIA_TYPE} if json is not None else None
         try:
-            response = self._http.request(method, path, params=params, json=json, headers=headers)
+            with self.throttle.slot():
+                response = self._http.request(
+                    method, path, params=params, json=json, headers=headers
+                )
         except httpx.TimeoutException as error:
             raise _RetriableError("a timeout", sanitize_url(str(error.request.url))) from None
         except httpx.TransportError as error:
@@ -203,9 +210,11 @@ class PinpointClient:
         url = sanitize_url(str(response.url))
         logger.debug("%s %s -> %s", method, url, response.status_code)
         if response.status_code in _RETRIABLE_STATUS:
-            raise _RetriableError(
-                f"HTTP {response.status_code}", url, _parse_retry_after(response.headers)
-            )
+            retry_after = _parse_retry_after(response.headers)
+            if response.status_code == 429:
+                self.throttle.on_rate_limited(retry_after)
+            raise _RetriableError(f"HTTP {response.status_code}", url, retry_after)
+        self.throttle.on_success()
         if response.status_code >= 400:
             raise http_error_for(response.status_code, method, url, _error_body(response))
         return response

@@ -27,13 +27,22 @@ import logging
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from pipelines.pinpoint.client import MAX_PAGE_SIZE, PinpointClient
 from pipelines.pinpoint.errors import PinpointResponseError
 from pipelines.pinpoint.jsonapi import Document, Resource, parse_timestamp
+from pipelines.pinpoint.prefetch import prefetch
 
-__all__ = ["ChangeWindow", "EndpointQuery", "format_filter_time", "read_changed_pages"]
+__all__ = [
+    "ChangeWindow",
+    "EndpointQuery",
+    "format_filter_time",
+    "plan_slices",
+    "read_changed_pages",
+    "read_in_slices",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +119,78 @@ def read_changed_pages(
 
     reader = _KeysetReader(client, query, window, page_size, on_page)
     yield from reader.pages()
+
+
+def read_in_slices(
+    client: PinpointClient,
+    query: EndpointQuery,
+    window: ChangeWindow,
+    *,
+    page_size: int = MAX_PAGE_SIZE,
+    slices: int = 1,
+    expected_count: int | None = None,
+    on_page: Callable[[int], None] | None = None,
+) -> Iterator[Document]:
+    """Read `window` as consecutive time slices in parallel threads, pages in any order.
+
+    Slices split the window at whole seconds, so each record falls in exactly one and
+    the keyset rules hold inside each. A window expected to fit in two pages is read as
+    one slice. Pages of different slices interleave; a record still arrives once.
+    """
+    windows = plan_slices(client, query, window, slices, expected_count, page_size)
+    readers = [
+        partial(read_changed_pages, client, query, part, page_size=page_size, on_page=on_page)
+        for part in windows
+    ]
+    yield from prefetch(readers)
+
+
+def plan_slices(
+    client: PinpointClient,
+    query: EndpointQuery,
+    window: ChangeWindow,
+    slices: int,
+    expected_count: int | None,
+    page_size: int,
+) -> list[ChangeWindow]:
+    """Split `window` into up to `slices` windows of equal duration."""
+    worth_splitting = (
+        slices > 1
+        and query.supports_updated_at_filter
+        and not window.is_empty
+        and expected_count is not None
+        and expected_count > 2 * page_size
+    )
+    if not worth_splitting:
+        return [window]
+    lower = window.start or _first_updated_at(client, query, window.end)
+    if lower is None:
+        return [window]
+    lower = floor_second(lower)
+    span = window.end - lower
+    boundaries = sorted(
+        {floor_second(lower + span * index / slices) for index in range(1, slices)}
+        - {lower, window.end}
+    )
+    starts = [window.start, *boundaries]
+    ends = [*boundaries, window.end]
+    return [ChangeWindow(start, end) for start, end in zip(starts, ends, strict=True)]
+
+
+def _first_updated_at(
+    client: PinpointClient, query: EndpointQuery, end: datetime
+) -> datetime | None:
+    params: dict[str, Any] = {
+        **query.filters,
+        "filter[updated_at][lt]": format_filter_time(end),
+        "sort": "updated_at,id",
+        "page[size]": 1,
+        f"fields[{query.resource_type}]": "updated_at",
+    }
+    document = client.get(query.path, params)
+    if not document.data:
+        return None
+    return _updated_at(document.data[0], document)
 
 
 class _KeysetReader:

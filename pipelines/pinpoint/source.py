@@ -49,7 +49,7 @@ from pipelines.pinpoint.incremental import (
     EndpointQuery,
     floor_second,
     probe,
-    read_changed_pages,
+    read_in_slices,
 )
 from pipelines.pinpoint.jsonapi import Document, parse_timestamp
 from pipelines.pinpoint.mappers import applications, jobs, people, questions
@@ -228,11 +228,13 @@ def _pages_resource(
             f"since {start.isoformat()}" if start else "at any time",
             end.isoformat(),
         )
-        yield from read_changed_pages(
+        yield from read_in_slices(
             client,
             query,
             window,
             page_size=page_size,
+            slices=client.throttle.max_concurrency,
+            expected_count=first.total_count(),
             on_page=lambda count: progress.advance(query.path, count),
         )
         # Reached only after every page was handed on; dlt commits this state together
