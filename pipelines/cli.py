@@ -359,7 +359,7 @@ def _print_funnel(console: Console, pipeline: dlt.Pipeline, *, jobs: int) -> Non
             f"order by count(*) desc, job_id limit {int(jobs)}) "
             "group by job_id order by max(reached_count) desc, job_id"
         )
-        for job_id, job_name in busiest:
+        for job_id, job_name in busiest or []:
             rows = client.execute_sql(
                 "select stage_name, stage_type, reached_count, current_count, rejected_count, "
                 f"conversion_from_previous, conversion_from_first from {funnel} "
@@ -377,7 +377,7 @@ def _print_funnel(console: Console, pipeline: dlt.Pipeline, *, jobs: int) -> Non
                 "from first",
             ):
                 table.add_column(column, justify="left" if column in {"stage", "type"} else "right")
-            for stage, kind, reached, current, rejected, previous, first in rows:
+            for stage, kind, reached, current, rejected, previous, first in rows or []:
                 table.add_row(
                     str(stage),
                     str(kind or ""),

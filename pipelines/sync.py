@@ -107,11 +107,11 @@ def make_pipeline(
         # dlt resolves a relative path against the folder the pipeline was first created
         # in, not the current one, so the path is made absolute here.
         destination = dlt.destinations.duckdb(str(Path(duckdb_path).resolve()))
+    options: dict[str, Any] = {}
+    if pipelines_dir is not None:
+        options["pipelines_dir"] = str(pipelines_dir)
     return dlt.pipeline(
-        pipeline_name=pipeline_name,
-        destination=destination,
-        dataset_name=dataset,
-        pipelines_dir=str(pipelines_dir) if pipelines_dir is not None else None,
+        pipeline_name=pipeline_name, destination=destination, dataset_name=dataset, **options
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -31,7 +31,9 @@ class _Done:
     pass
 
 
-def prefetch(readers: list[Callable[[], Iterator[T]]], pages_per_reader: int = 2) -> Iterator[T]:
+def prefetch(
+    readers: Sequence[Callable[[], Iterator[T]]], pages_per_reader: int = 2
+) -> Iterator[T]:
     """Yield the items of every reader as they arrive, each reader in its own thread.
 
     An exception in a reader stops the others and is raised here. Closing this generator
