@@ -38,6 +38,7 @@ from pipelines.pinpoint.settings import resolve_settings
 from pipelines.pinpoint.tables import TABLES
 from pipelines.progress_display import ProgressDisplay
 from pipelines.reporting import build_reports, reports_schema_name
+from pipelines.reporting.display import print_reports
 from pipelines.sync import (
     DEFAULT_DATASET,
     DEFAULT_DUCKDB_PATH,
@@ -155,7 +156,9 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     sync.set_defaults(handler=_run_sync_command)
 
-    report = commands.add_parser("report", help="rebuild the reporting tables and print the funnel")
+    report = commands.add_parser(
+        "report", help="rebuild the reporting tables and print the key tables"
+    )
     report.add_argument("--destination", default="duckdb")
     report.add_argument("--dataset", default=DEFAULT_DATASET)
     report.add_argument("--duckdb-path", type=Path, default=DEFAULT_DUCKDB_PATH)
@@ -197,7 +200,7 @@ def _run_demo(arguments: argparse.Namespace, console: Console) -> int:
         with ProgressDisplay(console) as progress:
             result = run_sync(settings, pipeline, full=True, progress=progress)
     _print_summary(console, result, totals=_table_counts(pipeline))
-    _print_funnel(console, pipeline, jobs=3)
+    print_reports(console, pipeline, jobs=3)
     reports = reports_schema_name(DEFAULT_DATASET)
     console.print(
         f"\nData is in [bold]{duckdb_path}[/]: open it with duckdb and query "
@@ -287,7 +290,7 @@ def _run_report(arguments: argparse.Namespace, console: Console) -> int:
     )
     built = build_reports(pipeline)
     console.print(f"Rebuilt {', '.join(built)} in {reports_schema_name(pipeline.dataset_name)}")
-    _print_funnel(console, pipeline, jobs=3)
+    print_reports(console, pipeline, jobs=3)
     return EXIT_OK
 
 
@@ -345,53 +348,6 @@ def _table_counts(pipeline: dlt.Pipeline) -> dict[str, int]:
                 continue
             counts[name] = int(rows[0][0]) if rows else 0
     return counts
-
-
-def _print_funnel(console: Console, pipeline: dlt.Pipeline, *, jobs: int) -> None:
-    with pipeline.sql_client() as client:
-        escape = client.capabilities.escape_identifier
-        dataset = escape(pipeline.dataset_name)
-        funnel = f"{escape(reports_schema_name(pipeline.dataset_name))}.job_stage_funnel"
-        busiest = client.execute_sql(
-            f"select job_id, max(job_name) from {funnel} "
-            f"where job_id in (select job_id from {dataset}.applications "
-            "where remote_deleted_at is null group by job_id "
-            f"order by count(*) desc, job_id limit {int(jobs)}) "
-            "group by job_id order by max(reached_count) desc, job_id"
-        )
-        for job_id, job_name in busiest or []:
-            rows = client.execute_sql(
-                "select stage_name, stage_type, reached_count, current_count, rejected_count, "
-                f"conversion_from_previous, conversion_from_first from {funnel} "
-                "where job_id = %s order by funnel_position",
-                job_id,
-            )
-            table = Table(title=f"Funnel: {job_name}")
-            for column in (
-                "stage",
-                "type",
-                "reached",
-                "in stage now",
-                "rejected here",
-                "from previous",
-                "from first",
-            ):
-                table.add_column(column, justify="left" if column in {"stage", "type"} else "right")
-            for stage, kind, reached, current, rejected, previous, first in rows or []:
-                table.add_row(
-                    str(stage),
-                    str(kind or ""),
-                    f"{reached:,}",
-                    f"{current:,}",
-                    f"{rejected:,}",
-                    _percent(previous),
-                    _percent(first),
-                )
-            console.print(table)
-
-
-def _percent(value: float | None) -> str:
-    return "" if value is None else f"{value:.0%}"
 
 
 class _ArrowJsonHintFilter(logging.Filter):

@@ -21,7 +21,7 @@ from sync_helpers import TEST_RETRIES, Warehouse
 from pipelines.pinpoint.ids import unified_id
 from pipelines.pinpoint.settings import PinpointSettings
 from pipelines.pinpoint.tables import TABLES
-from pipelines.reporting import REPORTS, reports_schema_name
+from pipelines.reporting import REPORTS, build_reports, reports_schema_name
 from pipelines.sandbox import Sandbox
 from pipelines.sync import make_pipeline, run_sync
 
@@ -161,8 +161,13 @@ def normalise(value: object) -> object:
 def test_reports_identical_on_duckdb_and_postgres(
     account: Sandbox, settings: PinpointSettings, postgres: PostgresWarehouse, warehouse: Warehouse
 ) -> None:
-    postgres.sync(settings)
-    warehouse.sync(settings)
+    # Reports use the build time as now (days open, observation times), so both are built
+    # as of the same moment from the same data.
+    postgres.sync(settings, build_reports_after=False)
+    warehouse.sync(settings, build_reports_after=False)
+    moment = datetime.now(UTC).replace(microsecond=0)
+    build_reports(postgres.pipeline, as_of=moment)
+    build_reports(warehouse.pipeline, as_of=moment)
 
     for report in REPORTS:
         duckdb_columns = [
