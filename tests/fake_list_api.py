@@ -27,6 +27,8 @@ class FakeListApi:
     before_request: Callable[[FakeListApi, httpx.Request], None] | None = None
     requests: list[httpx.Request] = field(default_factory=list)
     now: datetime | None = None
+    page_size_cap: int | None = None
+    """Serve at most this many rows per page whatever `page[size]` asks, as some servers do."""
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
@@ -53,6 +55,8 @@ class FakeListApi:
             rows.sort(key=lambda row: row[0])
 
         size = int(params.get("page[size]", 100))
+        if self.page_size_cap is not None:
+            size = min(size, self.page_size_cap)
         number = int(params.get("page[number]", 1))
         page = rows[(number - 1) * size : number * size]
         meta = {"stats": {"total": {"count": len(rows)}}} if "stats[total]" in params else {}

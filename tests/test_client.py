@@ -271,3 +271,18 @@ def test_sanitize_url_masks_secret_parameters() -> None:
     assert SECRET_KEY not in cleaned
     assert "sort=id" in cleaned
     assert cleaned.startswith("https://acme.pinpointhq.com/api/v1/jobs?")
+
+
+def test_truncated_body_retried_then_read() -> None:
+    bodies = iter([b'{"data": [{"id": "1", "ty', b'{"errors": [{"detail": "busy"}]}'])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = next(bodies, None)
+        if body is not None:
+            return httpx.Response(200, content=body)
+        return httpx.Response(200, json=page([1, 2]))
+
+    with make_client(handler) as client:
+        document = client.get("/applications")
+        assert client.stats.retries == 2
+    assert len(document) == 2

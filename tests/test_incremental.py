@@ -222,3 +222,27 @@ def test_sliced_read_reports_reader_failure() -> None:
             client, QUERY, ChangeWindow(None, END), page_size=100, slices=3, expected_count=2000
         ):
             pass
+
+
+def test_capped_page_size_loses_nothing() -> None:
+    records = spread_records(700)
+    same_second = START + timedelta(hours=5)
+    records.update({record_id: same_second for record_id in range(2000, 2100)})
+    api = FakeListApi(records, page_size_cap=30)
+
+    ids = read_ids(api, ChangeWindow(None, END), page_size=100)
+
+    assert_each_once(ids, set(records))
+
+
+def test_offset_pages_follow_capped_size() -> None:
+    api = FakeListApi(spread_records(95), page_size_cap=20)
+    client = PinpointClient("https://fake.example/api/v1", "key", transport=api.transport())
+
+    ids = [
+        int(resource["id"])
+        for document in client.iter_pages("/items", {"sort": "id"}, page_size=50)
+        for resource in document.data
+    ]
+
+    assert ids == list(range(1, 96))

@@ -17,10 +17,10 @@ import email.utils
 import logging
 import random
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from tenacity import (
@@ -47,6 +47,7 @@ logger = logging.getLogger(__name__)
 MAX_PAGE_SIZE = 1000
 JSONAPI_MEDIA_TYPE = "application/vnd.api+json"
 _RETRIABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -80,10 +81,18 @@ class ClientStats:
 
 
 class _RetriableError(Exception):
-    def __init__(self, reason: str, url: str, retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        reason: str,
+        url: str,
+        retry_after: float | None = None,
+        *,
+        body_problem: bool = False,
+    ) -> None:
         super().__init__(f"{reason} from {url}")
         self.reason = reason
         self.retry_after = retry_after
+        self.body_problem = body_problem
 
 
 class PinpointClient:
@@ -135,25 +144,64 @@ class PinpointClient:
         self._http.close()
 
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> Document:
-        """GET one JSON:API document; retriable failures are retried per the policy."""
-        response = self.request("GET", path, params=params)
-        return Document.from_response_body(
-            _decode_json(response), sanitize_url(str(response.url)), server_time(response)
-        )
+        """GET one JSON:API document; retriable failures are retried per the policy.
+
+        A 200 whose body is cut short, is not JSON or carries an `errors` array is retried
+        too, because proxies and overloaded servers produce such bodies transiently; if it
+        persists, `PinpointResponseError` names the URL.
+        """
+
+        def attempt() -> Document:
+            response = self._send_once("GET", path, params, None)
+            url = sanitize_url(str(response.url))
+            try:
+                return Document.from_response_body(
+                    _decode_json(response), url, server_time(response)
+                )
+            except PinpointResponseError as error:
+                raise _RetriableError(str(error), url, body_problem=True) from None
+
+        return self._with_retries("GET", path, attempt)
 
     def iter_pages(
         self, path: str, params: Mapping[str, Any] | None = None, *, page_size: int = 100
     ) -> Iterator[Document]:
-        """Yield every page of a collection, from `page[number]=1` to the first short page."""
+        """Yield every page of a collection, from `page[number]=1` to the last.
+
+        The first request asks for `stats[total]=count`; reading stops once that many rows
+        arrived or a page is empty. A server that serves fewer rows per page than asked
+        (a cap below `page_size`) is followed at its own page size, so no row is skipped.
+        Without a count, the first short page ends the read.
+        """
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}, got {page_size}")
+        size = page_size
         page_number = 1
+        seen = 0
+        total: int | None = None
         while True:
-            page_params = {**(params or {}), "page[number]": page_number, "page[size]": page_size}
+            page_params = {**(params or {}), "page[number]": page_number, "page[size]": size}
+            if page_number == 1:
+                page_params["stats[total]"] = "count"
             document = self.get(path, page_params)
+            if page_number == 1:
+                total = document.total_count()
             yield document
-            if len(document.data) < page_size:
+            received = len(document.data)
+            seen += received
+            if received == 0 or (total is not None and seen >= total):
                 return
+            if received < size:
+                if total is None:
+                    return
+                if seen % received:
+                    raise PinpointResponseError(
+                        f"{path} returned {received} rows for a page of {size} after {seen} "
+                        "rows, so later pages cannot be aligned; lower page_size and retry"
+                    )
+                logger.info("%s serves %d rows per page; reading on at that size", path, received)
+                size = received
+                page_number = seen // size
             page_number += 1
 
     def request(
@@ -169,6 +217,9 @@ class PinpointClient:
         Raises a `PinpointHTTPError` subclass for fatal statuses and
         `PinpointUnavailableError` once retries are exhausted.
         """
+        return self._with_retries(method, path, lambda: self._send_once(method, path, params, json))
+
+    def _with_retries(self, method: str, path: str, attempt_once: Callable[[], T]) -> T:
         policy = self.retry_policy
         retrying = Retrying(
             retry=retry_if_exception_type(_RetriableError),
@@ -181,8 +232,12 @@ class PinpointClient:
         try:
             for attempt in retrying:
                 with attempt:
-                    return self._send_once(method, path, params, json)
+                    return attempt_once()
         except _RetriableError as error:
+            if error.body_problem:
+                raise PinpointResponseError(
+                    f"{error.reason} (still after {policy.max_attempts} attempts)"
+                ) from None
             raise PinpointUnavailableError(
                 f"Pinpoint kept failing with {error.reason} for {method} "
                 f"{sanitize_url(self.base_url + path)} after {policy.max_attempts} attempts "

@@ -213,9 +213,16 @@ class _KeysetReader:
     def pages(self) -> Iterator[Document]:
         lower = None if self.window.start is None else floor_second(self.window.start) - _ONE_SECOND
         while True:
-            document = self._request_page(lower, sort="updated_at,id", page_number=1)
+            document = self._request_page(lower, sort="updated_at,id", page_number=1, count=True)
             rows = document.data
-            if len(rows) < self.page_size:
+            # Pinpoint's count of what is left ends the read exactly, even when a server
+            # serves fewer rows per page than asked; without a count a short page ends it.
+            remaining = document.total_count()
+            if remaining is not None:
+                last_page = len(rows) >= remaining
+            else:
+                last_page = len(rows) < self.page_size
+            if last_page or not rows:
                 yield self._emit(document, rows)
                 return
 
@@ -254,7 +261,12 @@ class _KeysetReader:
                 for row in document.data:
                     collected[str(row["id"])] = row
                     pass_ids.add(str(row["id"]))
-                if len(document.data) < self.page_size:
+                if not document.data:
+                    break
+                if count_at_start is not None:
+                    if len(pass_ids) >= count_at_start:
+                        break
+                elif len(document.data) < self.page_size:
                     break
                 page_number += 1
             # Offset pages are safe only if nothing entered or left the second meanwhile.
