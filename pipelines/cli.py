@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import secrets
 import shutil
 import sys
 from collections.abc import Sequence
@@ -34,6 +35,7 @@ from pipelines.pinpoint.errors import (
     PinpointError,
     PinpointPermissionError,
 )
+from pipelines.pinpoint.privacy import resolve_privacy
 from pipelines.pinpoint.settings import resolve_settings
 from pipelines.pinpoint.tables import TABLES
 from pipelines.progress_display import ProgressDisplay
@@ -95,6 +97,11 @@ def _build_parser() -> argparse.ArgumentParser:
         "(default: ./pinpoint_demo)",
     )
     demo.add_argument("--seed", type=int, default=42, help="seed of the generated data")
+    demo.add_argument(
+        "--privacy",
+        metavar="PRESET_OR_FILE",
+        help="privacy policy for the demo data: none (default), analytics, strict or a TOML file",
+    )
     demo.set_defaults(handler=_run_demo)
 
     sync = commands.add_parser("sync", help="sync a Pinpoint account (delta by default)")
@@ -150,6 +157,12 @@ def _build_parser() -> argparse.ArgumentParser:
         "answers HTTP 429)",
     )
     sync.add_argument(
+        "--privacy",
+        metavar="PRESET_OR_FILE",
+        help="privacy policy: none, analytics, strict or a TOML file "
+        "(default: [sources.pinpoint] privacy, else none); see docs/privacy.md",
+    )
+    sync.add_argument(
         "--summary-json",
         metavar="PATH",
         help="write a JSON run summary to PATH, or to stdout with -",
@@ -179,6 +192,10 @@ def _run_demo(arguments: argparse.Namespace, console: Console) -> int:
     from pipelines.sandbox import SandboxConfig, run_sandbox
 
     folder: Path = arguments.dir
+    # The demo's people are generated, so a throwaway key pseudonymises them unless a key
+    # is configured.
+    privacy = resolve_privacy(arguments.privacy or "none")
+    privacy_options = privacy.sync_options(key=_configured_privacy_key() or secrets.token_hex(32))
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
@@ -198,7 +215,7 @@ def _run_demo(arguments: argparse.Namespace, console: Console) -> int:
             pipeline_name="pinpoint_demo",
         )
         with ProgressDisplay(console) as progress:
-            result = run_sync(settings, pipeline, full=True, progress=progress)
+            result = run_sync(settings, pipeline, full=True, progress=progress, **privacy_options)
     _print_summary(console, result, totals=_table_counts(pipeline))
     print_reports(console, pipeline, jobs=3)
     reports = reports_schema_name(DEFAULT_DATASET)
@@ -209,9 +226,19 @@ def _run_demo(arguments: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
+def _configured_privacy_key() -> str | None:
+    try:
+        value = dlt.secrets.get("sources.pinpoint.privacy_key")
+    except Exception:  # an unreadable secrets file: the demo falls back to a throwaway key
+        return None
+    return str(value) if value else None
+
+
 def _run_sync_command(arguments: argparse.Namespace, console: Console) -> int:
     tables = _parse_tables(arguments.tables)
     targets = _account_targets(arguments)
+    # Resolved before any request, so a missing pseudonymisation key exits with code 2.
+    privacy = resolve_privacy(arguments.privacy).sync_options()
     summary_to_stdout = arguments.summary_json == "-"
     if summary_to_stdout:
         # Keep stdout for the JSON document alone.
@@ -229,6 +256,7 @@ def _run_sync_command(arguments: argparse.Namespace, console: Console) -> int:
             progress=progress,
             max_concurrency=arguments.concurrency,
             max_requests_per_second=arguments.max_requests_per_second,
+            **privacy,
         )
     for outcome in summary.outcomes:
         if outcome.result is not None:

@@ -130,6 +130,7 @@ def run_sync(
     after_load: Sequence[AfterLoadStep] = (),
     max_concurrency: int = 4,
     max_requests_per_second: float | None = None,
+    timeout_seconds: float = 30.0,
 ) -> SyncResult:
     """Sync the account into the pipeline's destination and rebuild the reports.
 
@@ -144,6 +145,10 @@ def run_sync(
     the same window again.
     """
     started = time.monotonic()
+    # Staging tables and loaded job files are copies of loaded rows, personal data
+    # included; dlt deletes them after each load instead of keeping the last load's.
+    dlt.config["load.truncate_staging_dataset"] = True
+    dlt.config["load.delete_completed_jobs"] = True
     pipeline = _reopen(pipeline)
     with (
         pipeline_lock(pipeline),
@@ -153,6 +158,7 @@ def run_sync(
             retry_policy=retry_policy,
             max_concurrency=max_concurrency,
             max_requests_per_second=max_requests_per_second,
+            timeout_seconds=timeout_seconds,
         ) as client,
     ):
         source = pinpoint_source(

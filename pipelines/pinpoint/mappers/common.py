@@ -137,7 +137,19 @@ def changed_at(*resources: Resource | None) -> datetime:
 
 
 def remote_data(resource: Resource) -> dict[str, Any]:
-    """Return the raw resource keyed by its API path, e.g. `{"/jobs/88": {...}}`."""
+    """Return the raw resource keyed by its API path, e.g. `{"/jobs/88": {...}}`.
+
+    Attachment lists are left out: they link to CVs and other files, which are never
+    stored in the destination.
+    """
+    attributes = resource.get("attributes")
+    if isinstance(attributes, dict) and "attachments" in attributes:
+        resource = {
+            **resource,
+            "attributes": {
+                name: value for name, value in attributes.items() if name != "attachments"
+            },
+        }
     return {f"/{resource['type']}/{resource['id']}": resource}
 
 
