@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pipelines.sandbox.clock import SandboxClock
 from pipelines.sandbox.generate_applications import build_people
 from pipelines.sandbox.generate_context import GenerationContext
+from pipelines.sandbox.generate_extras import ExtrasBuilder
 from pipelines.sandbox.generate_interviews import build_interviews
 from pipelines.sandbox.generate_jobs import (
     build_departments,
@@ -108,18 +109,17 @@ def _build_dataset(config: SandboxConfig, anchor: datetime) -> Dataset:
     people = build_people(context, jobs.plans, config.candidates, config.applications)
     interviews, interview_parts = build_interviews(context, people.interview_visits, users)
 
-    return Dataset(
-        anchor=anchor,
-        records={
-            "users": users,
-            "departments": departments,
-            "locations": locations,
-            "jobs": jobs.jobs,
-            "stages": jobs.stages,
-            "questions": jobs.questions,
-            "candidates": people.candidates,
-            "applications": people.applications,
-            "interviews": interviews,
-            "interview_parts": interview_parts,
-        },
-    )
+    records = {
+        "users": users,
+        "departments": departments,
+        "locations": locations,
+        "jobs": jobs.jobs,
+        "stages": jobs.stages,
+        "questions": jobs.questions,
+        "candidates": people.candidates,
+        "applications": people.applications,
+        "interviews": interviews,
+        "interview_parts": interview_parts,
+    }
+    ExtrasBuilder(config.seed, anchor, records).build()
+    return Dataset(anchor=anchor, records=records)

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
+from pipelines.sandbox.files import GENERATED_COVER_LETTER, GENERATED_CV, GeneratedAttachment
 from pipelines.sandbox.generate_context import DAY, GenerationContext, WeightedChoice
 from pipelines.sandbox.generate_jobs import JobPlan
 from pipelines.sandbox.generate_people import Person, build_candidate, new_person
-from pipelines.sandbox.records import Record
+from pipelines.sandbox.records import Record, shared_tags
 from pipelines.sandbox.vocabulary import (
     AGENCIES,
     AGENCY_PLACEHOLDER,
@@ -88,7 +89,7 @@ def build_people(
             person = new_person(context, created)
             people.append(person)
         else:
-            person = people[rng.randrange(len(people))]
+            person = people[context.integer(0, len(people) - 1)]
         applicants.append(person)
     for _ in range(candidate_count - len(people)):
         people.append(new_person(context, context.between(context.start, context.anchor)))
@@ -125,7 +126,7 @@ def _build_application(
     for step in range(len(pipeline) - 1):
         if rng.random() >= ADVANCE_PROBABILITY[pipeline[step].basic_type]:
             break
-        following = moment + timedelta(seconds=rng.randint(DAY // 2, 12 * DAY))
+        following = moment + timedelta(seconds=context.integer(DAY // 2, 12 * DAY))
         if following > context.anchor:
             break
         reached, moment = step + 1, following
@@ -154,9 +155,10 @@ def _build_application(
 
     channel, channel_source = _CHANNELS.pick(rng)
     if channel_source == AGENCY_PLACEHOLDER:
-        channel_source = rng.choice(AGENCIES)
+        channel_source = context.item(AGENCIES)
     uuid = context.uuid4()
-    attributes = _personal_fields(person, plan.blind_screening)
+    # Blind screening is applied when rendering, so the stored record keeps the details.
+    attributes = _personal_fields(person)
     summary = "Experienced professional open to new roles." if context.chance(0.1) else None
     attributes.update(
         {
@@ -184,11 +186,11 @@ def _build_application(
             "updated_at": updated,
         }
     )
-    tags: list[dict[str, str]] = []
+    pairs = []
     if rejected_at is not None and context.chance(0.85):
-        tags.append({"context": "rejection", "name": rng.choice(REJECTION_REASONS)})
+        pairs.append(("rejection", context.item(REJECTION_REASONS)))
     if context.chance(0.1):
-        tags.append({"context": "custom_green", "name": "Strong portfolio"})
+        pairs.append(("custom_green", "Strong portfolio"))
     return Record(
         "applications",
         application_id,
@@ -200,8 +202,8 @@ def _build_application(
             "furthest_stage": furthest.ref,
         },
         extra_attributes={
-            "tags": tags,
-            "attachments": [] if plan.blind_screening else _attachments(context, person, uuid),
+            "tags": shared_tags(pairs),
+            "attachments": _attachments(context),
         },
     )
 
@@ -229,10 +231,8 @@ _PERSONAL_FIELDS = (
 )
 
 
-def _personal_fields(person: Person, concealed: bool) -> dict[str, Any]:
-    """Copy the person's details onto the application, or nulls under blind screening."""
-    if concealed:
-        return dict.fromkeys(_PERSONAL_FIELDS)
+def _personal_fields(person: Person) -> dict[str, Any]:
+    """Copy the person's details onto the application."""
     profile = person.profile
     country = person.country
     return {
@@ -263,17 +263,19 @@ def _personal_fields(person: Person, concealed: bool) -> dict[str, Any]:
 def _start_date(context: GenerationContext, hired_at: datetime | None) -> date | None:
     if hired_at is None:
         return None
-    return (hired_at + timedelta(days=context.rng.randint(14, 60))).date()
+    return (hired_at + timedelta(days=context.integer(14, 60))).date()
 
 
-def _attachments(context: GenerationContext, person: Person, uuid: str) -> list[dict[str, str]]:
-    base = f"https://files.example.com/attachments/{uuid}"
-    stem = person.profile["full_name"].lower().replace(" ", "_")
-    attachments = []
-    if context.chance(0.85):
-        attachments.append({"context": "pdf_cv", "name": f"{stem}_cv.pdf", "url": f"{base}/cv.pdf"})
-    if context.chance(0.25):
-        attachments.append(
-            {"context": "cover_letter", "name": f"{stem}_cover_letter.pdf", "url": f"{base}/cl.pdf"}
-        )
-    return attachments
+def _attachments(context: GenerationContext) -> tuple[GeneratedAttachment, ...]:
+    """Pick the application's documents; one shared tuple per combination."""
+    has_cv = context.chance(0.85)
+    has_letter = context.chance(0.25)
+    return _DOCUMENT_SETS[(has_cv, has_letter)]
+
+
+_DOCUMENT_SETS = {
+    (False, False): (),
+    (True, False): (GENERATED_CV,),
+    (False, True): (GENERATED_COVER_LETTER,),
+    (True, True): (GENERATED_CV, GENERATED_COVER_LETTER),
+}

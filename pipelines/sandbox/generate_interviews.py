@@ -81,14 +81,13 @@ def build_interviews(
 
 
 def _plan_interview(context: GenerationContext, visit: InterviewVisit) -> _PlannedInterview:
-    rng = context.rng
     entered = visit.entered_at
     # Booked within six hours of entering the stage, so always before the start time,
     # which is at 09:00 or later on a following day.
     created = context.after(entered, 600, 6 * 3600)
-    start_day = entered + timedelta(days=rng.randint(1, 6))
-    start = start_day.replace(hour=rng.randint(9, 16), minute=rng.choice((0, 30)), second=0)
-    end = start + timedelta(minutes=rng.choice((30, 45, 60, 90)))
+    start_day = entered + timedelta(days=context.integer(1, 6))
+    start = start_day.replace(hour=context.integer(9, 16), minute=context.item((0, 30)), second=0)
+    end = start + timedelta(minutes=context.item((30, 45, 60, 90)))
 
     summary = None
     if start > context.anchor:
@@ -101,7 +100,7 @@ def _plan_interview(context: GenerationContext, visit: InterviewVisit) -> _Plann
         presence = "attended" if context.chance(0.92) else "no_show"
         updated = context.after(end, 0, 2 * DAY)
         if presence == "attended" and context.chance(0.3):
-            summary = rng.choice(INTERVIEW_SUMMARIES)
+            summary = context.item(INTERVIEW_SUMMARIES)
     part_count = 2 if context.chance(0.2) else 1
     return _PlannedInterview(
         visit, created, start, end, status, presence, summary, updated, part_count
@@ -117,9 +116,9 @@ def _build_part(
     users: list[Record],
 ) -> Record:
     rng = context.rng
-    provider, url_prefix = rng.choice(CONFERENCING)
+    provider, url_prefix = context.item(CONFERENCING)
     join_url = f"{url_prefix}{rng.randrange(10**9, 10**10)}" if url_prefix else None
-    interviewer_count = min(len(users), rng.randint(1, 3))
+    interviewer_count = min(len(users), context.integer(1, 3))
     interviewers = [user.ref for user in rng.sample(users, interviewer_count)]
     attributes = {
         "position": position,

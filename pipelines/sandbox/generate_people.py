@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from pipelines.sandbox.files import GENERATED_CV
 from pipelines.sandbox.generate_context import GenerationContext, WeightedChoice
-from pipelines.sandbox.records import Record, Ref
+from pipelines.sandbox.records import Record, Ref, shared_tags
 from pipelines.sandbox.vocabulary import (
     CANDIDATE_TAGS,
     COUNTRIES,
@@ -52,18 +53,18 @@ class Person:
 def new_person(context: GenerationContext, created_at: datetime) -> Person:
     rng = context.rng
     country = _COUNTRY_CHOICE.pick(rng)
-    first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-    middle = rng.choice(MIDDLE_NAMES) if context.chance(0.1) else None
+    first, last = context.item(FIRST_NAMES), context.item(LAST_NAMES)
+    middle = context.item(MIDDLE_NAMES) if context.chance(0.1) else None
     preferred = first[:3] if context.chance(0.05) else None
     handle = f"{first}.{last}".lower().replace(" ", "")
 
     roll = rng.random()
     if roll < 0.015:
-        email: str | None = rng.choice(INVALID_EMAILS)
+        email: str | None = context.item(INVALID_EMAILS)
     elif roll < 0.025:
         email = None
     else:
-        email = f"{handle}{rng.randint(1, 999)}@{rng.choice(_EMAIL_DOMAINS)}"
+        email = f"{handle}{context.integer(1, 999)}@{context.item(_EMAIL_DOMAINS)}"
 
     has_phone = context.chance(0.8)
     phone = None
@@ -83,12 +84,12 @@ def new_person(context: GenerationContext, created_at: datetime) -> Person:
         "phone": phone,
         "phone_iso2": country.code if has_phone else None,
         "date_of_birth": _birth_date(context) if context.chance(0.2) else None,
-        "address1": f"{rng.randint(1, 240)} {rng.choice(STREETS)}" if has_address else None,
-        "address2": f"Flat {rng.randint(1, 30)}"
+        "address1": f"{context.integer(1, 240)} {context.item(STREETS)}" if has_address else None,
+        "address2": f"Flat {context.integer(1, 30)}"
         if has_address and not is_us and context.chance(0.2)
         else None,
-        "town": rng.choice(country.towns) if context.chance(0.9) else None,
-        "state_province": rng.choice(country.regions) if is_us and has_address else None,
+        "town": context.item(country.towns) if context.chance(0.9) else None,
+        "state_province": context.item(country.regions) if is_us and has_address else None,
         "postcode": _postcode(context, country.code) if has_address else None,
         "country": country.code,
         "locale": country.locale,
@@ -96,7 +97,7 @@ def new_person(context: GenerationContext, created_at: datetime) -> Person:
     linkedin_url = None
     if context.chance(0.35):
         slug = handle.replace(".", "-")
-        linkedin_url = f"https://www.linkedin.com/in/{slug}-{rng.randint(100, 9999)}"
+        linkedin_url = f"https://www.linkedin.com/in/{slug}-{context.integer(100, 9999)}"
     return Person(profile, country, linkedin_url, created_at, created_at)
 
 
@@ -117,20 +118,10 @@ def build_candidate(context: GenerationContext, person: Person) -> Record:
             "updated_at": updated,
         }
     )
-    tags = []
+    pairs: list[tuple[str, str]] = []
     if context.chance(0.3):
-        for context_name, name in rng.sample(CANDIDATE_TAGS, rng.randint(1, 2)):
-            tags.append({"context": context_name, "name": name})
-    attachments = []
-    if person.application_ids and context.chance(0.7):
-        stem = person.profile["full_name"].lower().replace(" ", "_")
-        attachments.append(
-            {
-                "context": "pdf_cv",
-                "name": f"{stem}_cv.pdf",
-                "url": f"https://files.example.com/candidates/{person.id}/cv.pdf",
-            }
-        )
+        pairs = rng.sample(CANDIDATE_TAGS, context.integer(1, 2))
+    attachments = (GENERATED_CV,) if person.application_ids and context.chance(0.7) else ()
     return Record(
         "candidates",
         person.id,
@@ -138,22 +129,20 @@ def build_candidate(context: GenerationContext, person: Person) -> Record:
         relationships={
             "applications": [("applications", app_id) for app_id in person.application_ids]
         },
-        extra_attributes={"tags": tags, "attachments": attachments},
+        extra_attributes={"tags": shared_tags(pairs), "attachments": attachments},
     )
 
 
 def _birth_date(context: GenerationContext) -> date:
-    rng = context.rng
-    return date(rng.randint(1962, 2004), rng.randint(1, 12), rng.randint(1, 28))
+    return date(context.integer(1962, 2004), context.integer(1, 12), context.integer(1, 28))
 
 
 def _postcode(context: GenerationContext, country_code: str) -> str:
-    rng = context.rng
     if country_code == "GB":
-        letters = "".join(rng.choice(_LETTERS) for _ in range(4))
-        return f"{letters[:2]}{rng.randint(1, 20)} {rng.randint(1, 9)}{letters[2:]}"
+        letters = "".join(context.item(_LETTERS) for _ in range(4))
+        return f"{letters[:2]}{context.integer(1, 20)} {context.integer(1, 9)}{letters[2:]}"
     if country_code == "NL":
-        return f"{rng.randint(1000, 9999)} {rng.choice(_LETTERS)}{rng.choice(_LETTERS)}"
+        return f"{context.integer(1000, 9999)} {context.item(_LETTERS)}{context.item(_LETTERS)}"
     if country_code == "IE":
-        return f"D{rng.randint(1, 24):02d} {rng.choice(_LETTERS)}{rng.randint(100, 999)}"
-    return f"{rng.randint(10000, 99999)}"
+        return f"D{context.integer(1, 24):02d} {context.item(_LETTERS)}{context.integer(100, 999)}"
+    return f"{context.integer(10000, 99999)}"

@@ -1,34 +1,31 @@
-"""Select, filter and sort the records of a collection request.
+"""Select, filter, sort and page the records of a collection request.
 
-Two caches keep large collections fast, both emptied in effect whenever the store
-changes (their keys include the store version):
-
-* the ordered result of each (filters, sort) pair, so that paging with a growing
-  ``page[number]`` costs a slice instead of a scan and a sort;
-* each type's records in each requested sort order, so that keyset-style paging
-  (``sort=updated_at,id`` with a moving ``filter[updated_at][gt]``) finds its start by
-  bisection instead of sorting on every request.
+The connector pages by key: page 1 of ``sort=updated_at,id`` with a moving
+``filter[updated_at][gt]``. The store keeps every listed type ordered that way
+(``OrderIndex``), so such a page is a bisection plus a slice, and filters that remain are
+checked only until the page is full. Other sort orders are sorted once per version of the
+type and cached. A request that needs the whole filtered result (a total count, or a page
+after the first with filters) scans it once and caches it until the store changes.
 """
 
 from __future__ import annotations
 
 import threading
-from bisect import bisect_left, bisect_right
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from pipelines.sandbox.query import Query, TimestampFilter
+from pipelines.sandbox.endpoints import Endpoint
+from pipelines.sandbox.filters import Predicate, build_predicates
+from pipelines.sandbox.query import Query
 from pipelines.sandbox.records import Record
-from pipelines.sandbox.schema import (
-    DEFAULT_HIDDEN_VISIBILITIES,
-    TIMESTAMP_FILTER_FIELDS,
-    Endpoint,
-)
 from pipelines.sandbox.store import SandboxStore
 
 CACHE_SIZE = 16
 """Entries kept per cache, enough for a few clients paging concurrently."""
+
+_KEYSET_SORTS = ((("updated_at", False),), (("updated_at", False), ("id", False)))
 
 
 class ResultCache:
@@ -53,124 +50,101 @@ class ResultCache:
 
 
 class ListingCaches:
-    """The two caches of one app: query results and sorted orders."""
+    """The caches of one app: filtered results and sorted orders."""
 
     def __init__(self) -> None:
         self.results = ResultCache()
         self.orders = ResultCache(size=8)
 
 
-def select_records(
-    store: SandboxStore, endpoint: Endpoint, query: Query, caches: ListingCaches
-) -> list[Record]:
-    """Return every record of the collection that matches ``query``, in response order.
+@dataclass
+class Selection:
+    """One page of a collection and, when requested, the number of matching records."""
 
-    The caller holds ``store.lock``, so the store version and the records agree.
+    page: list[Record]
+    total: int | None
+
+
+def select_page(
+    store: SandboxStore,
+    endpoint: Endpoint,
+    query: Query,
+    caches: ListingCaches,
+    page_size_cap: int | None = None,
+) -> Selection:
+    """Return the page that ``query`` requests. The caller must hold ``store.lock``.
+
+    ``page_size_cap`` makes the server serve fewer rows than requested, as a server with a
+    lower maximum would; pages are then counted in the capped size.
     """
+    size = query.page_size if page_size_cap is None else min(query.page_size, page_size_cap)
+    offset = (query.page_number - 1) * size
+    ordered, handled = _ordered_source(store, endpoint, query, caches)
+    remaining = query.without_filters(handled) if handled else query
+    predicates = build_predicates(store, endpoint, remaining)
+
+    if not predicates:
+        total = len(ordered) if query.count_total else None
+        return Selection(list(ordered[offset : offset + size]), total)
+
+    if offset == 0 and not query.count_total:
+        return Selection(_first_matches(ordered, predicates, size), None)
+
     key = (store.version, endpoint.path, query.selection_key())
-    result: list[Record] = caches.results.get_or_build(
-        key, lambda: _filter_and_sort(store, endpoint, query, caches)
+    matching: list[Record] = caches.results.get_or_build(
+        key, lambda: [r for r in ordered if all(p(r) for p in predicates)]
     )
-    return result
+    total = len(matching) if query.count_total else None
+    return Selection(matching[offset : offset + size], total)
 
 
-def is_visible(store: SandboxStore, endpoint: Endpoint, record: Record, query: Query) -> bool:
-    """Apply the job visibility rule to one record, as a show request needs."""
-    if not endpoint.job_visibility_filter:
-        return True
-    return bool(_filter_by_visibility(store, endpoint, [record], query))
+def matches_filters(store: SandboxStore, endpoint: Endpoint, record: Record, query: Query) -> bool:
+    """Apply the filters of ``query``, including the job visibility rule, to one record."""
+    return all(predicate(record) for predicate in build_predicates(store, endpoint, query))
 
 
-def _filter_and_sort(
-    store: SandboxStore, endpoint: Endpoint, query: Query, caches: ListingCaches
+def _first_matches(
+    ordered: Sequence[Record], predicates: list[Predicate], size: int
 ) -> list[Record]:
-    records, timestamp_filters = _ordered_candidates(store, endpoint, query, caches)
-
-    for timestamp_filter in timestamp_filters:
-        field, bound = timestamp_filter.field, timestamp_filter.value
-        if timestamp_filter.operator == "gt":
-            records = [r for r in records if r.attributes[field] > bound]
-        else:
-            records = [r for r in records if r.attributes[field] < bound]
-
-    for field, ids in query.id_filters.items():
-        records = [r for r in records if r.attributes.get(field) in ids]
-
-    for field, expected in query.boolean_filters.items():
-        records = [r for r in records if bool(r.attributes.get(field)) is expected]
-
-    if endpoint.job_visibility_filter:
-        records = _filter_by_visibility(store, endpoint, records, query)
-    return records
+    page: list[Record] = []
+    if size == 0:
+        return page
+    for record in ordered:
+        if all(predicate(record) for predicate in predicates):
+            page.append(record)
+            if len(page) == size:
+                break
+    return page
 
 
-def _ordered_candidates(
+def _ordered_source(
     store: SandboxStore, endpoint: Endpoint, query: Query, caches: ListingCaches
-) -> tuple[list[Record], list[TimestampFilter]]:
-    """Return the type's records in response order, narrowed by bisection where the
-    first sort key is an ascending timestamp with a filter, and the filters still to apply.
+) -> tuple[Sequence[Record], frozenset[str]]:
+    """Return the type's records in response order, and the filters already applied.
+
+    With the keyset sort, the ``updated_at`` bounds become a slice of the order index.
     """
     type_name = endpoint.resource_type
-    if not query.sort:
-        return store.records(type_name), list(query.timestamp_filters)
+    version = store.type_version(type_name)
+    if query.sort in _KEYSET_SORTS:
+        index = store.order_index(type_name)
+        after = before = None
+        for item in query.filters:
+            if item.name == "updated_at":
+                if item.operator == "gt":
+                    after = item.moment if after is None else max(after, item.moment)  # type: ignore[type-var]
+                else:
+                    before = item.moment if before is None else min(before, item.moment)  # type: ignore[type-var]
+        low, high = index.span(after, before)
+        return index.records[low:high], frozenset({"updated_at"})
 
-    order_key = (store.version, type_name, query.sort)
-    ordered: list[Record] = caches.orders.get_or_build(
-        order_key, lambda: _sort(store.records(type_name), query.sort)
-    )
-    first_key, descending = query.sort[0]
-    bounds = [f for f in query.timestamp_filters if f.field == first_key]
-    if descending or first_key not in TIMESTAMP_FILTER_FIELDS or not bounds:
-        return ordered, list(query.timestamp_filters)
+    if not query.sort or query.sort == (("id", False),):
+        key: tuple[Any, ...] = (type_name, version, "id")
+        return caches.orders.get_or_build(key, lambda: store.records(type_name)), frozenset()
 
-    values_key = (*order_key, "values")
-    values: list[Any] = caches.orders.get_or_build(
-        values_key, lambda: [r.attributes[first_key] for r in ordered]
-    )
-    low, high = 0, len(ordered)
-    for bound in bounds:
-        if bound.operator == "gt":
-            low = max(low, bisect_right(values, bound.value))
-        else:
-            high = min(high, bisect_left(values, bound.value))
-    remaining = [f for f in query.timestamp_filters if f.field != first_key]
-    return ordered[low:high], remaining
-
-
-def _filter_by_visibility(
-    store: SandboxStore, endpoint: Endpoint, records: list[Record], query: Query
-) -> list[Record]:
-    """Keep records whose job has a visibility the request lists, or by default hide the
-    records of confidential jobs."""
-    jobs = store.records("jobs")
-    if query.job_visibilities is None:
-        excluded = {
-            job.id for job in jobs if job.attributes["visibility"] in DEFAULT_HIDDEN_VISIBILITIES
-        }
-    else:
-        excluded = {
-            job.id for job in jobs if job.attributes["visibility"] not in query.job_visibilities
-        }
-    if not excluded:
-        return records
-
-    if endpoint.resource_type == "applications":
-        return [r for r in records if r.attributes["job_id"] not in excluded]
-
-    # Interviews reach their job through the interviewed application.
-    job_by_application: dict[str, str | None] = {}
-    visible = []
-    for record in records:
-        ref = record.to_one("interviewable")
-        application_id = ref[1] if ref is not None else ""
-        if application_id not in job_by_application:
-            application = store.get("applications", application_id)
-            job_by_application[application_id] = (
-                application.attributes["job_id"] if application is not None else None
-            )
-        if job_by_application[application_id] not in excluded:
-            visible.append(record)
-    return visible
+    key = (type_name, version, query.sort)
+    ordered = caches.orders.get_or_build(key, lambda: _sort(store.records(type_name), query.sort))
+    return ordered, frozenset()
 
 
 def _sort(records: list[Record], keys: tuple[tuple[str, bool], ...]) -> list[Record]:
@@ -180,8 +154,6 @@ def _sort(records: list[Record], keys: tuple[tuple[str, bool], ...]) -> list[Rec
     ``reverse=True``), so sorting by each key from the last to the first leaves ties in
     id order.
     """
-    if not keys:
-        return records
     ordered = list(records)
     for key, descending in reversed(keys):
         if key == "id":

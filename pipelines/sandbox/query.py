@@ -12,19 +12,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
+from pipelines.sandbox.endpoints import TIMESTAMP_OPERATORS, Endpoint, FilterSpec
 from pipelines.sandbox.errors import bad_request
 from pipelines.sandbox.schema import (
     DEFAULT_PAGE_SIZE,
-    JOB_VISIBILITIES,
     MAX_INCLUDE_DEPTH,
     MAX_PAGE_SIZE,
     RESOURCE_TYPES,
-    TIMESTAMP_FILTER_FIELDS,
-    TIMESTAMP_FILTER_OPERATORS,
-    Endpoint,
 )
 
 IncludeTree = dict[str, "IncludeTree"]
@@ -37,12 +34,21 @@ _RECORD_ID = re.compile(r"^\d+$")
 
 
 @dataclass(frozen=True)
-class TimestampFilter:
-    """A strict bound such as ``filter[updated_at][gt]``."""
+class Filter:
+    """One validated ``filter[...]`` parameter.
 
-    field: str
-    operator: str
-    value: datetime
+    ``values`` contains the comma-separated values (strings, or one bool or int); a
+    timestamp filter has an ``operator`` and its ``moment`` instead.
+    """
+
+    name: str
+    spec: FilterSpec
+    values: tuple[object, ...] = ()
+    operator: str | None = None
+    moment: datetime | None = None
+
+    def key(self) -> tuple[object, ...]:
+        return (self.name, self.operator, self.moment, self.values)
 
 
 @dataclass
@@ -57,22 +63,23 @@ class Query:
     page_number: int = 1
     page_size: int = DEFAULT_PAGE_SIZE
     count_total: bool = False
-    timestamp_filters: tuple[TimestampFilter, ...] = ()
-    id_filters: dict[str, frozenset[str]] = field(default_factory=dict)
-    boolean_filters: dict[str, bool] = field(default_factory=dict)
-    job_visibilities: frozenset[str] | None = None
-    """Visibilities named in ``filter[job_visibility]``, or None when it is absent."""
+    filters: tuple[Filter, ...] = ()
 
     def selection_key(self) -> tuple[object, ...]:
         """Return a hashable key for everything that decides which records match and in
         what order (filters and sort, not paging or rendering options)."""
-        return (
-            tuple(sorted((f.field, f.operator, f.value) for f in self.timestamp_filters)),
-            tuple(sorted(self.id_filters.items())),
-            tuple(sorted(self.boolean_filters.items())),
-            self.job_visibilities,
-            self.sort,
-        )
+        return (tuple(sorted(f.key() for f in self.filters)), self.sort)
+
+    def without_filters(self, names: frozenset[str]) -> Query:
+        """Return a copy without the filters named in ``names``."""
+        return replace(self, filters=tuple(f for f in self.filters if f.name not in names))
+
+    def visibilities(self) -> frozenset[str] | None:
+        """Return the visibilities named in ``filter[job_visibility]``, or None."""
+        for item in self.filters:
+            if item.spec.kind == "visibility":
+                return frozenset(str(value) for value in item.values)
+        return None
 
 
 def parse_query(params: Mapping[str, str], endpoint: Endpoint) -> Query:
@@ -81,7 +88,7 @@ def parse_query(params: Mapping[str, str], endpoint: Endpoint) -> Query:
     ``params`` maps each parameter name to its value (the last one when a name repeats).
     """
     query = Query()
-    timestamp_filters: list[TimestampFilter] = []
+    filters: list[Filter] = []
 
     for name, value in params.items():
         match = _PARAMETER_NAME.match(name)
@@ -93,7 +100,7 @@ def parse_query(params: Mapping[str, str], endpoint: Endpoint) -> Query:
         if base == "include" and not segments:
             query.include = parse_include(value, endpoint.resource_type)
         elif base in ("fields", "extra_fields") and len(segments) == 1:
-            names = frozenset(_split_list(value))
+            names = frozenset(split_list(value))
             target = query.fields if base == "fields" else query.extra_fields
             target[segments[0]] = names
         elif base == "sort" and not segments:
@@ -108,25 +115,34 @@ def parse_query(params: Mapping[str, str], endpoint: Endpoint) -> Query:
                 )
             query.count_total = True
         elif base == "filter":
-            _parse_filter(name, segments, value, endpoint, query, timestamp_filters)
+            filters.append(_parse_filter(name, segments, value, endpoint))
 
-    query.timestamp_filters = tuple(timestamp_filters)
+    query.filters = tuple(filters)
     return query
 
 
 def parse_include(value: str, resource_type: str) -> IncludeTree:
-    """Validate a comma-separated ``include`` value and return it as a tree."""
+    """Validate a comma-separated ``include`` value and return it as a tree.
+
+    An unknown relationship raises a 400 error, as Graphiti (the framework behind
+    Pinpoint's API) does. Pinpoint does not document it, so this is inferred.
+    """
     tree: IncludeTree = {}
-    for path in _split_list(value):
+    for path in split_list(value):
         names = path.split(".")
         if len(names) > MAX_INCLUDE_DEPTH:
             raise bad_request(
                 f"Invalid include '{path}': paths may have at most {MAX_INCLUDE_DEPTH} levels.",
                 "include",
             )
-        current_type = resource_type
+        current_type: str | None = resource_type
         node = tree
         for name in names:
+            if current_type is None:
+                raise bad_request(
+                    f"Invalid include '{path}': cannot include past a polymorphic relationship.",
+                    "include",
+                )
             relationship = RESOURCE_TYPES[current_type].relationship(name)
             if relationship is None or not relationship.includable:
                 allowed = sorted(
@@ -142,7 +158,7 @@ def parse_include(value: str, resource_type: str) -> IncludeTree:
     return tree
 
 
-def _split_list(value: str) -> list[str]:
+def split_list(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
@@ -167,6 +183,11 @@ def _parse_sort(value: str, endpoint: Endpoint) -> tuple[tuple[str, bool], ...]:
 
 
 def _parse_page(name: str, segments: list[str], value: str, query: Query) -> None:
+    """Read page[number] and page[size].
+
+    Pinpoint documents page sizes from 0 to 1000. That a size above 1000 returns 400 is
+    inferred from Graphiti, which rejects it rather than clamping it.
+    """
     if segments == ["number"]:
         number = _parse_integer(name, value)
         if number < 1:
@@ -191,61 +212,69 @@ def _parse_integer(name: str, value: str) -> int:
     return int(value)
 
 
-def _parse_filter(
-    name: str,
-    segments: list[str],
-    value: str,
-    endpoint: Endpoint,
-    query: Query,
-    timestamp_filters: list[TimestampFilter],
-) -> None:
+def _parse_filter(name: str, segments: list[str], value: str, endpoint: Endpoint) -> Filter:
     if not segments or len(segments) > 2:
         raise bad_request(f"Malformed filter parameter '{name}'.", name)
     field_name = segments[0]
-    if field_name not in endpoint.filter_names:
-        supported = ", ".join(sorted(endpoint.filter_names)) or "none"
+    spec = endpoint.filters.get(field_name)
+    if spec is None:
+        supported = ", ".join(sorted(endpoint.filters)) or "none"
         raise bad_request(
             f"Unknown filter '{field_name}' for /{endpoint.path}. Supported filters: {supported}.",
             name,
         )
     operator = segments[1] if len(segments) == 2 else None
 
-    if field_name in TIMESTAMP_FILTER_FIELDS:
-        if operator not in TIMESTAMP_FILTER_OPERATORS:
+    if spec.kind == "timestamp":
+        if operator not in TIMESTAMP_OPERATORS:
             raise bad_request(
                 f"Invalid filter '{name}': timestamp filters take an operator, "
                 f"filter[{field_name}][gt] or filter[{field_name}][lt].",
                 name,
             )
-        bound = _parse_timestamp(name, value)
-        timestamp_filters.append(TimestampFilter(field_name, operator, bound))
-        return
+        moment = _parse_timestamp(name, value)
+        return Filter(field_name, spec, operator=operator, moment=moment)
 
     if operator not in (None, "eq"):
         raise bad_request(f"Invalid filter '{name}': operator '{operator}' is not supported.", name)
-    values = _split_list(value)
+    values = split_list(value)
     if not values:
         raise bad_request(f"Invalid filter '{name}': the value is empty.", name)
+    return Filter(field_name, spec, _typed_values(name, field_name, spec, values))
 
-    if field_name == "job_visibility":
-        unknown = [item for item in values if item not in JOB_VISIBILITIES]
+
+def _typed_values(
+    name: str, field_name: str, spec: FilterSpec, values: list[str]
+) -> tuple[object, ...]:
+    if spec.kind in ("enum", "visibility"):
+        unknown = [item for item in values if item not in spec.allowed]
+        if unknown and field_name == "locale":
+            raise bad_request(f"{unknown[0]} is not a valid locale", name)
         if unknown:
-            valid = ", ".join(JOB_VISIBILITIES)
+            valid = ", ".join(spec.allowed)
             raise bad_request(f"Invalid {name} value '{unknown[0]}'. Valid values: {valid}.", name)
-        query.job_visibilities = frozenset(values)
-    elif field_name in endpoint.boolean_filters:
+        return tuple(values)
+    if spec.kind == "boolean":
         if len(values) != 1 or values[0] not in ("true", "false"):
-            raise bad_request(f"Invalid {name}={value!r}: expected true or false.", name)
-        query.boolean_filters[field_name] = values[0] == "true"
-    else:
+            raise bad_request(f"Invalid {name}={','.join(values)!r}: expected true or false.", name)
+        return (values[0] == "true",)
+    if spec.kind == "integer" or field_name == "non_rejected_applications":
+        if len(values) != 1 or not _INTEGER.match(values[0]):
+            raise bad_request(f"Invalid {name}={','.join(values)!r}: expected an integer.", name)
+        return (int(values[0]),)
+    if spec.kind == "ids" or field_name.endswith("_id"):
         invalid = [item for item in values if not _RECORD_ID.match(item)]
         if invalid:
             raise bad_request(f"Invalid {name} value '{invalid[0]}': ids are digits.", name)
-        query.id_filters[field_name] = frozenset(values)
+    return tuple(values)
 
 
 def _parse_timestamp(name: str, value: str) -> datetime:
-    """Parse an ISO 8601 timestamp. A value without an offset is read as UTC."""
+    """Parse an ISO 8601 timestamp. A value without an offset is read as UTC.
+
+    A ``Z`` suffix is accepted; Pinpoint's examples always use ``+00:00``, so that a
+    ``Z`` works there too is inferred.
+    """
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:

@@ -12,12 +12,29 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, NamedTuple
+
+try:
+    import orjson
+except ImportError:  # orjson comes with dlt; the standard library is the fallback.
+    orjson = None  # type: ignore[assignment]
 
 Ref = tuple[str, str]
 """A pointer to another record as ``(type, id)``, for example ``("stages", "12")``."""
 
 RelationshipValue = Ref | list[Ref] | None
+
+
+class Attachment(NamedTuple):
+    """A document attached to a record, rendered with a download URL by ``extra_fields``.
+
+    ``file_id`` names an uploaded file in ``SandboxStore.files``; generated records use
+    ids the download route turns into placeholder content.
+    """
+
+    file_id: str
+    context: str
+    name: str
 
 
 @dataclass(slots=True)
@@ -47,6 +64,21 @@ class Record:
         return as_ref_list(self.relationships.get(name))
 
 
+_TAG_SETS: dict[tuple[tuple[str, str], ...], tuple[dict[str, str], ...]] = {}
+
+
+def shared_tags(pairs: list[tuple[str, str]]) -> tuple[dict[str, str], ...]:
+    """Return tags ``({"context", "name"}, ...)`` for ``(context, name)`` pairs.
+
+    The tuple is shared with every record that has the same tags, so code that changes
+    tags must build a new list instead of editing it in place."""
+    key = tuple(pairs)
+    tags = _TAG_SETS.get(key)
+    if tags is None:
+        tags = _TAG_SETS[key] = tuple({"context": context, "name": name} for context, name in key)
+    return tags
+
+
 def as_ref_list(value: RelationshipValue) -> list[Ref]:
     """Return a relationship's refs as a list, whether it is to-one, to-many or empty."""
     if value is None:
@@ -61,8 +93,10 @@ def format_timestamp(value: datetime) -> str:
     return value.astimezone(UTC).replace(microsecond=0).isoformat()
 
 
-def encode_json_value(value: object) -> str:
-    """Convert the datetimes and dates of records for ``json.dumps(default=...)``."""
+def encode_json_value(value: object) -> str | list[object]:
+    """Convert the datetimes, dates and named tuples of records for ``default=...``."""
+    if isinstance(value, tuple):
+        return list(value)
     if isinstance(value, datetime):
         if value.tzinfo is UTC and not value.microsecond:
             return value.isoformat()  # the common case, already in the target form
@@ -73,6 +107,11 @@ def encode_json_value(value: object) -> str:
 
 
 def dump_json(document: object) -> bytes:
-    """Serialise a document compactly, with timestamps in Pinpoint's format."""
+    """Serialise a document compactly, with timestamps in Pinpoint's format.
+
+    The store keeps timestamps in UTC, which orjson writes with a ``+00:00`` offset.
+    """
+    if orjson is not None:
+        return orjson.dumps(document, default=encode_json_value)
     text = json.dumps(document, default=encode_json_value, separators=(",", ":"))
     return text.encode("utf-8")

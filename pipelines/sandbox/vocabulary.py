@@ -372,3 +372,10 @@ CONFERENCING = (
     ("Microsoft Teams", "https://teams.example.com/l/meetup/"),
     (None, None),
 )
+COMMENT_TEXTS = (
+    "Spoke on the phone; keen and available from next month.",
+    "Portfolio reviewed, strong examples of past work.",
+    "Asked for a later interview slot.",
+    "Salary expectation is above the band; discuss with the hiring manager.",
+    "Referred by a former colleague.",
+)

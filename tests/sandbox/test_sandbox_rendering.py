@@ -25,9 +25,14 @@ def test_relationships_not_included(shared_client: httpx.Client) -> None:
     application = get(shared_client, "/applications", **{"page[size]": "1"})["data"][0]
     assert application["relationships"] == {
         "job": NOT_INCLUDED,
-        "candidate": NOT_INCLUDED,
         "stage": NOT_INCLUDED,
+        "candidate": NOT_INCLUDED,
+        "job_posting": NOT_INCLUDED,
         "furthest_stage": NOT_INCLUDED,
+        "answers": NOT_INCLUDED,
+        "comments": NOT_INCLUDED,
+        "custom_attributes": NOT_INCLUDED,
+        "offers": NOT_INCLUDED,
     }
 
 
@@ -57,12 +62,20 @@ def test_included_records_list_their_relationships(shared_client: httpx.Client) 
     job = body["included"][0]
     assert job["type"] == "jobs"
     assert set(job["relationships"]) == {
-        "department",
-        "location",
         "stages",
-        "questions",
+        "applications",
+        "department",
+        "division",
+        "location",
+        "structure_custom_group_one",
+        "structure_link",
+        "company",
         "hiring_manager_user",
         "recruitment_manager_user",
+        "creator_user",
+        "job_postings",
+        "questions",
+        "custom_attributes",
     }
     assert all(value == NOT_INCLUDED for value in job["relationships"].values())
 
@@ -77,9 +90,9 @@ def test_job_stages_in_position_order(shared_client: httpx.Client) -> None:
     assert basic_types == {"applied", "review", "interview", "offer", "hired", "rejected"}
 
 
-def test_empty_to_one_renders_null(shared_sandbox: Sandbox, shared_client: httpx.Client) -> None:
-    job = next(j for j in shared_sandbox.store.records("jobs") if j.to_one("location") is None)
-    body = get(shared_client, f"/jobs/{job.id}", include="location")
+def test_empty_to_one_renders_null(sandbox: Sandbox, client: httpx.Client) -> None:
+    sandbox.store.update("jobs", "2", relationships={"location": None})
+    body = get(client, "/jobs/2", include="location")
     assert body["data"]["relationships"]["location"] == {"data": None}
     assert body["included"] == []
 
@@ -117,7 +130,9 @@ def test_include_applications_of_candidate(shared_client: httpx.Client) -> None:
 @pytest.mark.parametrize(
     ("path", "include", "named"),
     [
-        ("/applications", "offers", "offers"),
+        ("/applications", "scorecards", "scorecards"),
+        ("/applications", "stage.applications", "stage.applications"),
+        ("/comments", "commentable.job", "commentable.job"),
         ("/applications", "job.nonsense", "job.nonsense"),
         ("/users", "jobs", "jobs"),
         ("/interviews", "interview_parts.stage", "interview_parts.stage"),
@@ -154,7 +169,11 @@ def test_extra_fields_absent_by_default(shared_client: httpx.Client) -> None:
 
 
 def test_extra_fields_on_request(shared_client: httpx.Client) -> None:
-    params = {"extra_fields[applications]": "tags,attachments", "page[size]": "50"}
+    params = {
+        "extra_fields[applications]": "tags,attachments",
+        "page[size]": "300",
+        "filter[job_visibility]": ALL_VISIBILITIES,
+    }
     applications = get(shared_client, "/applications", **params)["data"]
     for application in applications:
         assert isinstance(application["attributes"]["tags"], list)
