@@ -41,6 +41,7 @@ from pipelines.pinpoint.tables import TABLES
 from pipelines.progress_display import ProgressDisplay
 from pipelines.reporting import build_reports, reports_schema_name
 from pipelines.reporting.display import print_reports
+from pipelines.sandbox.cli import add_serve_arguments, serve_from_arguments
 from pipelines.sync import (
     DEFAULT_DATASET,
     DEFAULT_DUCKDB_PATH,
@@ -178,13 +179,13 @@ def _build_parser() -> argparse.ArgumentParser:
     report.add_argument("--pipelines-dir", type=Path)
     report.set_defaults(handler=_run_report)
 
-    sandbox = commands.add_parser(
-        "sandbox", help="serve a generated Pinpoint-compatible API locally"
+    sandbox = commands.add_parser("sandbox", help="the local Pinpoint-compatible sandbox")
+    sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", required=True)
+    serve = sandbox_commands.add_parser(
+        "serve", help="serve a generated Pinpoint-compatible API on 127.0.0.1 until Ctrl+C"
     )
-    sandbox.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default 8765)")
-    sandbox.add_argument("--seed", type=int, default=42)
-    sandbox.add_argument("--api-key", default="sandbox-key", help="key clients must send")
-    sandbox.set_defaults(handler=_run_sandbox)
+    add_serve_arguments(serve)
+    serve.set_defaults(handler=_run_sandbox)
     return parser
 
 
@@ -323,14 +324,10 @@ def _run_report(arguments: argparse.Namespace, console: Console) -> int:
 
 
 def _run_sandbox(arguments: argparse.Namespace, console: Console) -> int:
-    from pipelines.sandbox import SandboxConfig, serve
-
-    console.print(
-        f"Serving the sandbox at http://127.0.0.1:{arguments.port}/api/v1 "
-        f"(key {arguments.api_key!r}); stop with Ctrl+C"
-    )
-    serve(SandboxConfig(seed=arguments.seed), api_key=arguments.api_key, port=arguments.port)
-    return EXIT_OK
+    try:
+        return serve_from_arguments(arguments, console.print)
+    except ValueError as error:
+        raise PinpointConfigurationError(f"pinpoint sandbox serve: {error}") from None
 
 
 def _print_summary(

@@ -28,7 +28,8 @@ class Warehouse:
         )
 
     def sync(self, settings: PinpointSettings, **options: object) -> SyncResult:
-        return run_sync(settings, self.pipeline, retry_policy=TEST_RETRIES, **options)  # type: ignore[arg-type]
+        options.setdefault("retry_policy", TEST_RETRIES)
+        return run_sync(settings, self.pipeline, **options)  # type: ignore[arg-type]
 
     def query(self, sql: str) -> list[tuple]:
         with duckdb.connect(str(self.path), read_only=True) as connection:
