@@ -226,6 +226,7 @@ def sync_accounts(
     after_load: Sequence[AfterLoadStep] = (),
     max_concurrency: int = 4,
     max_requests_per_second: float | None = None,
+    only_created: bool = False,
 ) -> RunSummary:
     """Sync each target in turn and return the summary; never raises for one account."""
     summary = RunSummary()
@@ -261,6 +262,7 @@ def sync_accounts(
                 after_load=after_load,
                 max_concurrency=max_concurrency,
                 max_requests_per_second=max_requests_per_second,
+                only_created=only_created,
             )
         except _MISCONFIGURED_ERRORS as error:
             outcome.status = "misconfigured"

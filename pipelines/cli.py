@@ -29,6 +29,7 @@ from pipelines.accounts import (
     sync_accounts,
     targets_from_config,
 )
+from pipelines.actions.cli import register_commands
 from pipelines.pinpoint.errors import (
     PinpointAuthenticationError,
     PinpointConfigurationError,
@@ -158,6 +159,12 @@ def _build_parser() -> argparse.ArgumentParser:
         "answers HTTP 429)",
     )
     sync.add_argument(
+        "--only-created",
+        action="store_true",
+        help="load only the candidates and applications created through `pinpoint action` "
+        "(use a dataset of its own)",
+    )
+    sync.add_argument(
         "--privacy",
         metavar="PRESET_OR_FILE",
         help="privacy policy: none, analytics, strict or a TOML file "
@@ -186,6 +193,8 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     add_serve_arguments(serve)
     serve.set_defaults(handler=_run_sandbox)
+
+    register_commands(commands)
     return parser
 
 
@@ -257,6 +266,7 @@ def _run_sync_command(arguments: argparse.Namespace, console: Console) -> int:
             progress=progress,
             max_concurrency=arguments.concurrency,
             max_requests_per_second=arguments.max_requests_per_second,
+            only_created=arguments.only_created,
             **privacy,
         )
     for outcome in summary.outcomes:

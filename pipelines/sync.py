@@ -16,6 +16,7 @@ from dlt.common.destination import Destination
 from dlt.pipeline.exceptions import PipelineStepFailed
 from filelock import FileLock, Timeout
 
+from pipelines.actions.tracking import created_references
 from pipelines.pinpoint.client import PinpointClient, RetryPolicy
 from pipelines.pinpoint.deletions import mark_deleted
 from pipelines.pinpoint.errors import PinpointError
@@ -131,11 +132,15 @@ def run_sync(
     max_concurrency: int = 4,
     max_requests_per_second: float | None = None,
     timeout_seconds: float = 30.0,
+    only_created: bool = False,
 ) -> SyncResult:
     """Sync the account into the pipeline's destination and rebuild the reports.
 
     `max_concurrency` bounds requests in flight (4 by default, lowered automatically
     after a 429) and `max_requests_per_second` caps the request rate from the start.
+    `only_created` loads only the candidates and applications created through this
+    package's actions (tracked in the destination), for partners who must not read the
+    rest of an account.
     `row_filter` sees every mapped page before it is written (privacy rules use it);
     each `after_load` step runs after the load and the deletion marking with the pipeline
     and this run's load ids, and returns rows changed per table.
@@ -161,6 +166,9 @@ def run_sync(
             timeout_seconds=timeout_seconds,
         ) as client,
     ):
+        # Partners who may read only what they created pass the references of the
+        # records created through the actions; interviews cannot be filtered that way.
+        references = created_references(pipeline, settings.account) if only_created else None
         source = pinpoint_source(
             client,
             settings.account,
@@ -170,6 +178,7 @@ def run_sync(
             tables=tables,
             progress=progress,
             row_filter=row_filter,
+            external_system_references=references,
         )
         try:
             load_ids = _finish_interrupted_load(pipeline)
@@ -178,7 +187,7 @@ def run_sync(
             raise _unwrap(error) from None
         load_ids += info.loads_ids if info is not None else []
         rows = _rows_loaded(pipeline)
-        wanted = set(tables or TABLES)
+        wanted = set(tables or TABLES) - ({"interviews"} if only_created else set())
         deleted = mark_deleted(
             pipeline,
             settings.account,

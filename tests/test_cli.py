@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
@@ -176,3 +177,40 @@ def test_invalid_subdomain_rejected(
     assert exit_code == EXIT_MISCONFIGURED
     assert "'acme corp'" in error
     assert "acme.pinpointhq.com" in error
+
+
+def test_only_created_sync_loads_created_records(
+    clean_environment: Path,
+    account: Sandbox,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("SOURCES__PINPOINT__API_KEY", account.api_key)
+    database = clean_environment / "partner.duckdb"
+    common = ["--base-url", account.base_url, "--duckdb-path", str(database)]
+    common += isolated(clean_environment)
+    job = account.store.records("jobs")[0]
+    payload = {
+        "candidate": {
+            "first_name": "Ada",
+            "last_name": "Byron",
+            "email_address": "ada@example.org",
+        },
+        "application": {"job_id": f"remote:{job.id}"},
+        "source": {"name": "Partner board"},
+    }
+    request = clean_environment / "create.json"
+    request.write_text(json.dumps(payload))
+
+    assert main(["action", "create-application", str(request), *common]) == EXIT_OK
+    created = json.loads(capsys.readouterr().out)["application"]
+    account.clock.advance(300)
+    assert main(["sync", "--only-created", *common]) == EXIT_OK
+
+    with duckdb.connect(str(database), read_only=True) as connection:
+        applications = connection.execute("select remote_id from pinpoint.applications").fetchall()
+        candidates = connection.execute("select count(*) from pinpoint.candidates").fetchone()
+        interviews = connection.execute("select count(*) from pinpoint.interviews").fetchone()
+    assert applications == [(created["remote_id"],)]
+    assert candidates == (1,)
+    assert interviews == (0,)

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -134,6 +135,11 @@ TABLE_RESOURCES: tuple[tuple[str, str, str, Mapper], ...] = (
 )
 
 STATE_KEY = "updated_before"
+REFERENCE_FILTER = "filter[external_system_reference]"
+# References travel comma-separated in the URL; 50 idempotency keys of at most 100
+# characters keep a request under 8 KB.
+REFERENCES_PER_REQUEST = 50
+_REFERENCE_FILTERED_PAGES = frozenset({"candidate_pages", "application_pages"})
 
 
 @dlt.source(name="pinpoint", max_table_nesting=0, root_key=False)
@@ -146,6 +152,7 @@ def pinpoint_source(
     tables: Sequence[str] | None = None,
     progress: SyncProgress | None = None,
     row_filter: RowFilter | None = None,
+    external_system_references: Sequence[str] | None = None,
 ) -> Iterator[DltResource]:
     """Return the Pinpoint source reading through `client`.
 
@@ -154,6 +161,10 @@ def pinpoint_source(
     `tables` limits the run to some unified tables (all twelve by default).
     `row_filter` sees every mapped page before it becomes Arrow, so columns it drops or
     pseudonymises never reach dlt's files, the destination or a log.
+    `external_system_references`, when given, limits candidates and applications (and
+    their tags) to records whose `external_system_reference` is in the list, also in the
+    id listing of a full sync, and skips interviews, which Pinpoint cannot filter so. An
+    empty list loads no candidates or applications.
     """
     unknown = sorted(set(tables or ()) - set(TABLES))
     if unknown:
@@ -161,6 +172,11 @@ def pinpoint_source(
             f"unknown table(s) {', '.join(unknown)}; valid tables: {', '.join(sorted(TABLES))}"
         )
     wanted = set(tables or TABLES)
+    chunks = _reference_chunks(external_system_references)
+    skipped: set[str] = set()
+    if chunks is not None and "interviews" in wanted:
+        wanted.discard("interviews")
+        skipped.add("interviews")
     context = MapContext(account)
     # Deletion marking tells fresh child rows from stale ones by their load id.
     dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
@@ -169,7 +185,7 @@ def pinpoint_source(
     needed_pages = {pages for _, table, pages, _ in TABLE_RESOURCES if table in wanted}
     page_resources = {
         name: _pages_resource(
-            name, QUERIES[name], client, full_sync, page_size, window_lag_seconds, tracker
+            name, _queries(name, chunks), client, full_sync, page_size, window_lag_seconds, tracker
         )
         for name in QUERIES
         if name in needed_pages
@@ -180,8 +196,25 @@ def pinpoint_source(
             yield _table_resource(
                 resource_name, table, page_resources[pages], mapper, context, row_filter
             )
+    # A skipped table still gets its contract columns, so reports built on it run.
+    for table in sorted(skipped):
+        yield _empty_table_resource(table)
     if full_sync:
-        yield _listed_ids_resource(client, account, listed_tables(wanted))
+        yield _listed_ids_resource(client, account, listed_tables(wanted), chunks)
+
+
+def _empty_table_resource(table: str) -> DltResource:
+    def no_rows() -> Iterator[pa.Table]:
+        yield to_arrow(table, [])
+
+    return dlt.resource(
+        no_rows,
+        name=table,
+        table_name=table,
+        primary_key="id",
+        write_disposition="merge",
+        columns=TABLES[table].dlt_columns,
+    )
 
 
 def listed_tables(tables: Sequence[str] | set[str]) -> list[str]:
@@ -189,8 +222,37 @@ def listed_tables(tables: Sequence[str] | set[str]) -> list[str]:
     return [model.table for model in LISTED_MODELS if model.table in tables]
 
 
-def _listed_ids_resource(client: PinpointClient, account: str, tables: list[str]) -> DltResource:
+def _reference_chunks(references: Sequence[str] | None) -> list[str] | None:
+    """Return the references as comma-separated filter values of at most 50 each."""
+    if references is None:
+        return None
+    unique = sorted(set(references))
+    return [
+        ",".join(unique[start : start + REFERENCES_PER_REQUEST])
+        for start in range(0, len(unique), REFERENCES_PER_REQUEST)
+    ]
+
+
+def _queries(name: str, chunks: list[str] | None) -> list[EndpointQuery]:
+    """Return the queries a pages resource reads: one, or one per chunk of references."""
+    query = QUERIES[name]
+    if chunks is None or name not in _REFERENCE_FILTERED_PAGES:
+        return [query]
+    return [replace(query, filters={**query.filters, REFERENCE_FILTER: chunk}) for chunk in chunks]
+
+
+def _listed_ids_resource(
+    client: PinpointClient, account: str, tables: list[str], chunks: list[str] | None
+) -> DltResource:
     models = [model for model in LISTED_MODELS if model.table in tables]
+    if chunks is not None:
+        filtered = {"candidates", "applications"}
+        models = [model for model in models if model.table not in filtered] + [
+            replace(model, filters=(*model.filters, (REFERENCE_FILTER, chunk)))
+            for model in models
+            if model.table in filtered
+            for chunk in chunks
+        ]
 
     def read_ids() -> Iterator[pa.Table]:
         for model in models:
@@ -207,7 +269,7 @@ def _listed_ids_resource(client: PinpointClient, account: str, tables: list[str]
 
 def _pages_resource(
     name: str,
-    query: EndpointQuery,
+    queries: list[EndpointQuery],
     client: PinpointClient,
     full_sync: bool,
     page_size: int,
@@ -215,28 +277,36 @@ def _pages_resource(
     progress: SyncProgress,
 ) -> DltResource:
     def read_pages() -> Iterator[Document]:
+        if not queries:
+            # Nothing to read (no created records yet); one empty page still creates the
+            # tables with their contract columns, so reports built on them run.
+            yield Document(data=[])
+            return
+        query = queries[0]
         state = dlt.current.resource_state()
         start = None if full_sync else _stored_moment(state.get(STATE_KEY))
         first = probe(client, query, start)
         now = first.server_time or datetime.now(UTC)
         end = floor_second(now - timedelta(seconds=window_lag_seconds))
         window = ChangeWindow(start, end)
-        progress.start(query.path, first.total_count())
+        expected = first.total_count() if len(queries) == 1 else None
+        progress.start(query.path, expected)
         logger.info(
             "Reading %s changed %s until %s",
             query.path,
             f"since {start.isoformat()}" if start else "at any time",
             end.isoformat(),
         )
-        yield from read_in_slices(
-            client,
-            query,
-            window,
-            page_size=page_size,
-            slices=client.throttle.max_concurrency,
-            expected_count=first.total_count(),
-            on_page=lambda count: progress.advance(query.path, count),
-        )
+        for each in queries:
+            yield from read_in_slices(
+                client,
+                each,
+                window,
+                page_size=page_size,
+                slices=client.throttle.max_concurrency,
+                expected_count=expected,
+                on_page=lambda count: progress.advance(query.path, count),
+            )
         # Reached only after every page was handed on; dlt commits this state together
         # with the load package, so a failed run leaves the previous window in place.
         state[STATE_KEY] = max(end, start or end).isoformat()
