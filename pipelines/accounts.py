@@ -75,7 +75,7 @@ _MISCONFIGURED_ERRORS = (
 class AccountTarget:
     """One account to sync: its name (None for the default account) and its settings.
 
-    `error` holds the configuration error when the settings could not be resolved; the
+    `error` is the configuration error when the settings could not be resolved; the
     account is then reported as misconfigured without any request.
     """
 
@@ -90,7 +90,7 @@ class AccountTarget:
 
 @dataclass
 class AccountOutcome:
-    """How one account's sync ended."""
+    """Outcome of one account's sync."""
 
     account: str
     status: Status
@@ -228,7 +228,10 @@ def sync_accounts(
     max_requests_per_second: float | None = None,
     only_created: bool = False,
 ) -> RunSummary:
-    """Sync each target in turn and return the summary; never raises for one account."""
+    """Sync each target in turn and return the summary.
+
+    An account's failure is recorded in its outcome and the next account still runs.
+    """
     summary = RunSummary()
     for target in targets:
         pipeline_name = pipeline_name_for(target)

@@ -238,7 +238,7 @@ def _run_demo(arguments: argparse.Namespace, console: Console) -> int:
 
 def _configured_privacy_key() -> str | None:
     try:
-        value = dlt.secrets.get("sources.pinpoint.privacy_key")
+        value: object = dlt.secrets.get("sources.pinpoint.privacy_key")
     except Exception:  # an unreadable secrets file: the demo falls back to a throwaway key
         return None
     return str(value) if value else None

@@ -1,7 +1,7 @@
 """Bound and adapt how hard the client presses Pinpoint.
 
 Pinpoint documents HTTP 429 but no rate limit, so the client starts with a small number
-of requests in flight and no rate cap, and learns the limit from 429 answers:
+of requests in flight and no rate cap, and learns the limit from 429 responses:
 
 * On a 429 the cap becomes 80% of the rate that succeeded over the last few seconds,
   and every request waits at least the `Retry-After` the server sent.
@@ -34,7 +34,7 @@ _DECREASE_COOLDOWN_SECONDS = 1.0
 
 
 class RequestThrottle:
-    """Limit requests in flight and, once Pinpoint has answered 429, requests per second."""
+    """Limit requests in flight and, after Pinpoint returns a 429, requests per second."""
 
     def __init__(
         self, max_concurrency: int = 4, max_requests_per_second: float | None = None
@@ -89,7 +89,7 @@ class RequestThrottle:
     def on_rate_limited(self, retry_after: float | None) -> None:
         """Lower the cap after a 429 and pause every request for `retry_after` seconds.
 
-        Requests in flight when the limit is hit often all answer 429; only the first of
+        Requests in flight when the limit is hit often all return 429; only the first of
         them within a second lowers the cap, so one burst does not collapse it.
         """
         now = time.monotonic()
@@ -104,7 +104,7 @@ class RequestThrottle:
             candidates = [rate for rate in (observed, self._rate) if rate is not None]
             basis = min(candidates) if candidates else float(self.max_concurrency)
             self._rate = max(basis * _DECREASE_FACTOR, _MIN_RATE)
-            logger.info("Pinpoint answered 429; limiting to %.1f requests per second", self._rate)
+            logger.info("Pinpoint returned 429; limiting to %.1f requests per second", self._rate)
 
     def _observed_rate(self, now: float) -> float | None:
         recent = [moment for moment in self._successes if now - moment <= _RATE_WINDOW_SECONDS]

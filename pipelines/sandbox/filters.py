@@ -184,7 +184,7 @@ def _interviewing_users(store: SandboxStore, item: Filter) -> Predicate:
 
 
 def _questions_of_jobs(store: SandboxStore, item: Filter) -> Predicate:
-    question_ids = set()
+    question_ids: set[str] = set()
     for job_id in item.values:
         job = store.get("jobs", str(job_id))
         if job is not None:

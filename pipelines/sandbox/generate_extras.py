@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from pipelines.sandbox.generate_context import DAY, HISTORY
-from pipelines.sandbox.records import Record
+from pipelines.sandbox.records import Record, RelationshipValue
 from pipelines.sandbox.vocabulary import COMMENT_TEXTS
 
 WORKFLOWS = (
@@ -249,7 +249,10 @@ class ExtrasBuilder:
             "created_at": created,
             "updated_at": created,
         }
-        relationships = {"custom_field": custom_field.ref, "custom_attributable": owner.ref}
+        relationships: dict[str, RelationshipValue] = {
+            "custom_field": custom_field.ref,
+            "custom_attributable": owner.ref,
+        }
         return Record("custom_attributes", value_id, attributes, relationships)
 
     def _comments(self) -> list[Record]:
@@ -275,7 +278,10 @@ class ExtrasBuilder:
                     "created_at": created,
                     "updated_at": created,
                 }
-                relationships = {"user": author, "commentable": owner.ref}
+                relationships: dict[str, RelationshipValue] = {
+                    "user": author,
+                    "commentable": owner.ref,
+                }
                 comments.append(Record("comments", "0", attributes, relationships))
         comments.sort(key=lambda record: record.attributes["created_at"])
         return [
@@ -326,7 +332,7 @@ class ExtrasBuilder:
             "created_at": sent,
             "updated_at": max(sent, attributes["hired_at"] or sent),
         }
-        relationships = {
+        relationships: dict[str, RelationshipValue] = {
             "application": application.ref,
             "creator": creator,
             "manager": manager,
@@ -378,7 +384,10 @@ class ExtrasBuilder:
             attributes["date_answer"] = date(2025, self.rng.randint(1, 12), 1)
         else:
             attributes["text_answer"] = "Yes, happy to discuss in the interview."
-        relationships = {"question": question.ref, "answerable": application.ref}
+        relationships: dict[str, RelationshipValue] = {
+            "question": question.ref,
+            "answerable": application.ref,
+        }
         return Record("answers", answer_id, attributes, relationships)
 
     def _result_links(self) -> tuple[list[Record], list[Record]]:

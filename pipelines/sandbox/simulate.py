@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Mapping
+from typing import Any
 
-from pipelines.sandbox.records import Record
+from pipelines.sandbox.records import Record, RelationshipValue
 from pipelines.sandbox.simulate_jobs import add_job, rename_stage
 from pipelines.sandbox.simulation_results import SimulationEvent, SimulationSummary
 from pipelines.sandbox.store import SandboxStore
@@ -170,7 +171,7 @@ class ActivitySimulator:
             "created_at": now,
             "updated_at": now,
         }
-        extras = {"tags": [], "attachments": []}
+        extras: dict[str, Any] = {"tags": [], "attachments": []}
         record = Record("candidates", candidate_id, attributes, {"applications": []}, extras)
         return store.add(record)
 
@@ -255,7 +256,10 @@ class ActivitySimulator:
             "created_at": now,
             "updated_at": now,
         }
-        relationships = {"user": author.ref if author else None, "commentable": application.ref}
+        relationships: dict[str, RelationshipValue] = {
+            "user": author.ref if author else None,
+            "commentable": application.ref,
+        }
         comment = store.add(
             Record("comments", store.next_id("comments"), attributes, relationships)
         )

@@ -7,6 +7,7 @@ write endpoints and by the activity simulation.
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -149,7 +150,7 @@ class StoreApplicationsMixin:
         candidate: Record,
         stage: Record,
         attributes: dict[str, Any],
-        relationships: dict[str, Ref | None],
+        relationships: Mapping[str, Ref | None],
     ) -> Record:
         """Store a new application of ``candidate`` on ``stage`` and link it to the candidate."""
         with self.lock:

@@ -15,7 +15,7 @@ from pipelines.sandbox.files import (
     Upload,
     decode_upload,
 )
-from pipelines.sandbox.records import Attachment, Record, Ref
+from pipelines.sandbox.records import Attachment, Record, Ref, RelationshipValue
 from pipelines.sandbox.store import SandboxStore, StoredFile
 from pipelines.sandbox.write_documents import SidePost, WriteDocument, parse_date_value
 
@@ -189,7 +189,10 @@ def create_answers(store: SandboxStore, owner: Record, posts: list[SidePost]) ->
             )
         if attributes["number_answer"] is not None:
             attributes["number_answer"] = str(attributes["number_answer"])
-        relationships = {"question": question.ref, "answerable": owner.ref}
+        relationships: dict[str, RelationshipValue] = {
+            "question": question.ref,
+            "answerable": owner.ref,
+        }
         store.add(Record("answers", store.next_id("answers"), attributes, relationships))
 
 
@@ -203,7 +206,7 @@ def check_custom_attributes(
     """Validate side-posted custom attribute values: (post, field, existing value) triples."""
     if not document.has_relationship("custom_attributes"):
         return []
-    checked = []
+    checked: list[tuple[SidePost, Record | None, Record | None]] = []
     for post in document.side_posts("custom_attributes", methods):
         existing = None
         if post.method != "create":
@@ -216,11 +219,16 @@ def check_custom_attributes(
         if post.method == "destroy":
             checked.append((post, None, existing))
             continue
-        field_ref = (
-            _linked(post, "custom_field", "custom_fields")
-            if post.method == "create"
-            else existing.to_one("custom_field")
-        )  # type: ignore[union-attr]
+        field_ref: Ref | None
+        if post.method == "create":
+            field_ref = _linked(post, "custom_field", "custom_fields")
+        elif existing is not None:
+            field_ref = existing.to_one("custom_field")
+        else:
+            # The lookup above raises for a missing record, so only a bug gets here.
+            raise RuntimeError(
+                f"stored custom attribute {post.id} not loaded for a {post.method!r} side post"
+            )
         custom_field = store.get(*field_ref) if field_ref else None
         if custom_field is None:
             raise unprocessable(
@@ -258,7 +266,10 @@ def apply_custom_attributes(
             store.update("custom_attributes", existing.id, attributes)
             continue
         now = store.clock.now()
-        relationships = {"custom_field": custom_field.ref, "custom_attributable": owner}
+        relationships: dict[str, RelationshipValue] = {
+            "custom_field": custom_field.ref,
+            "custom_attributable": owner,
+        }
         record = Record(
             "custom_attributes",
             store.next_id("custom_attributes"),

@@ -15,7 +15,7 @@ from pipelines.sandbox.endpoints import (
     Endpoint,
 )
 from pipelines.sandbox.errors import ApiError, unprocessable
-from pipelines.sandbox.records import Record
+from pipelines.sandbox.records import Record, RelationshipValue
 from pipelines.sandbox.store import Notification, SandboxStore
 from pipelines.sandbox.store_people import country_of
 from pipelines.sandbox.write_applications import create_application, update_application
@@ -137,7 +137,10 @@ def _create_comment(store: SandboxStore, document: WriteDocument) -> Record:
         "created_at": now,
         "updated_at": now,
     }
-    relationships = {"user": author.ref if author else None, "commentable": target.ref}
+    relationships: dict[str, RelationshipValue] = {
+        "user": author.ref if author else None,
+        "commentable": target.ref,
+    }
     comment = Record(
         "comments",
         store.next_id("comments"),
