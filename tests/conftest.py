@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -9,17 +11,40 @@ from pathlib import Path
 import pytest
 from sync_helpers import Warehouse
 
+from pipelines.cli import _ArrowJsonHintFilter
 from pipelines.pinpoint.settings import PinpointSettings, resolve_settings
 from pipelines.sandbox import Sandbox, SandboxConfig, run_sandbox
 
+# dlt warns once per resource that JSON columns arrive in Arrow as text, which the
+# connector does on purpose; the CLI drops the same warning.
+logging.getLogger("dlt").addFilter(_ArrowJsonHintFilter())
+
 SMALL_ACCOUNT = SandboxConfig(seed=7, jobs=6, candidates=150, applications=240, users=8)
+
+
+def _account_config() -> SandboxConfig:
+    """Return the `account` fixture's size: small, or PINPOINT_TEST_APPLICATIONS applications.
+
+    The reliability scenarios run at scale with, for example,
+    `PINPOINT_TEST_APPLICATIONS=20000 pytest tests/test_crashes.py tests/test_deletions.py`.
+    """
+    applications = int(os.environ.get("PINPOINT_TEST_APPLICATIONS", "0"))
+    if applications <= SMALL_ACCOUNT.applications:
+        return SMALL_ACCOUNT
+    return SandboxConfig(
+        seed=SMALL_ACCOUNT.seed,
+        jobs=max(6, applications // 100),
+        candidates=applications * 2 // 3,
+        applications=applications,
+        users=max(8, applications // 1000),
+    )
 
 
 @pytest.fixture
 def account() -> Iterator[Sandbox]:
     """A small sandbox account whose generated history ended an hour ago."""
     anchor = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
-    config = SandboxConfig(**{**SMALL_ACCOUNT.__dict__, "anchor": anchor})
+    config = SandboxConfig(**{**_account_config().__dict__, "anchor": anchor})
     with run_sandbox(config) as running:
         yield running
 
