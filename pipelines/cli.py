@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import secrets
 import shutil
 import sys
@@ -58,6 +59,9 @@ logger = logging.getLogger("pipelines.cli")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # dlt sends anonymous usage telemetry to its servers by default; the connector talks
+    # to Pinpoint and the destination only, unless the user turns telemetry back on.
+    os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
     parser = _build_parser()
     arguments = parser.parse_args(argv)
     _configure_logging(arguments.verbose)

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import logging
 import os
+
+# dlt sends anonymous usage telemetry to its own servers unless this is off; the tests
+# talk to 127.0.0.1 only.
+os.environ["RUNTIME__DLTHUB_TELEMETRY"] = "false"
+
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
