@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import httpx
+import orjson
 from tenacity import (
     RetryCallState,
     Retrying,
@@ -333,9 +334,11 @@ def _parse_retry_after(headers: httpx.Headers) -> float | None:
 
 
 def _decode_json(response: httpx.Response) -> Any:
+    # orjson parses pages several times faster than the standard library; parsing was the
+    # largest cost of a full sync in the benchmark profile.
     try:
-        return response.json()
-    except ValueError:
+        return orjson.loads(response.content)
+    except orjson.JSONDecodeError:
         raise PinpointResponseError(
             f"Pinpoint returned a body that is not valid JSON for "
             f"{sanitize_url(str(response.url))} (HTTP {response.status_code}, "

@@ -8,11 +8,11 @@ dlt `json` columns, so DuckDB stores them as JSON and Postgres as jsonb.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import pyarrow as pa
 
 __all__ = ["TABLES", "TableSpec", "to_arrow"]
@@ -218,5 +218,5 @@ def _with_json_text(row: Mapping[str, Any], json_columns: frozenset[str]) -> dic
     for name in json_columns:
         value = converted.get(name)
         if value is not None:
-            converted[name] = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+            converted[name] = orjson.dumps(value, default=str).decode()
     return converted

@@ -1,0 +1,1 @@
+"""Benchmarks of the connector against the sandbox: run ``python benchmarks/run.py``."""
