@@ -59,7 +59,7 @@ logger = logging.getLogger("pipelines.cli")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    # dlt sends anonymous usage telemetry to its servers by default; the connector talks
+    # dlt sends anonymous usage telemetry to its servers by default. The connector talks
     # to Pinpoint and the destination only, unless the user turns telemetry back on.
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
     parser = _build_parser()

@@ -151,7 +151,7 @@ def run_sync(
     """
     started = time.monotonic()
     # Staging tables and loaded job files are copies of loaded rows, personal data
-    # included; dlt deletes them after each load instead of keeping the last load's.
+    # included. These settings make dlt delete them after each load.
     dlt.config["load.truncate_staging_dataset"] = True
     dlt.config["load.delete_completed_jobs"] = True
     pipeline = _reopen(pipeline)

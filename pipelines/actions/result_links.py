@@ -80,7 +80,9 @@ def add_result_link(session: ActionSession, payload: Any) -> dict[str, Any]:
         problems.add("url", "must be an http or https URL")
     prefix, pairs = _details(data.get("details"), problems)
     problems.raise_if_any()
-    assert reference is not None and label is not None and url is not None
+    assert reference is not None
+    assert label is not None
+    assert url is not None
 
     application_id = session.resolver.resolve("applications", reference, "application_id")
     warnings: list[str] = []

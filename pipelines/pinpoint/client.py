@@ -148,7 +148,7 @@ class PinpointClient:
         """GET one JSON:API document; retriable failures are retried per the policy.
 
         A 200 whose body is cut short, is not JSON or carries an `errors` array is retried
-        too, because proxies and overloaded servers produce such bodies transiently; if it
+        too, because proxies and overloaded servers produce such bodies transiently. If it
         persists, `PinpointResponseError` names the URL.
         """
 

@@ -216,7 +216,7 @@ class _KeysetReader:
             document = self._request_page(lower, sort="updated_at,id", page_number=1, count=True)
             rows = document.data
             # Pinpoint's count of what is left ends the read exactly, even when a server
-            # serves fewer rows per page than asked; without a count a short page ends it.
+            # serves fewer rows per page than requested. Without a count, a short page does.
             remaining = document.total_count()
             if remaining is not None:
                 last_page = len(rows) >= remaining

@@ -178,7 +178,7 @@ def pinpoint_source(
         wanted.discard("interviews")
         skipped.add("interviews")
     context = MapContext(account)
-    # Deletion marking tells fresh child rows from stale ones by their load id.
+    # Deletion marking separates fresh child rows from stale ones by their load id.
     dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
     tracker = progress or NullProgress()
 
@@ -307,7 +307,7 @@ def _pages_resource(
                 expected_count=expected,
                 on_page=lambda count: progress.advance(query.path, count),
             )
-        # Reached only after every page was handed on; dlt commits this state together
+        # Reached only after every page was handed on. dlt commits this state together
         # with the load package, so a failed run leaves the previous window in place.
         state[STATE_KEY] = max(end, start or end).isoformat()
         progress.finish(query.path)

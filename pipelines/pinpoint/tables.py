@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import orjson
@@ -37,12 +38,13 @@ class TableSpec:
     def column_names(self) -> list[str]:
         return [name for name, _ in self.columns]
 
-    @property
+    @cached_property
     def json_columns(self) -> frozenset[str]:
         return frozenset(name for name, kind in self.columns if kind == _JSON)
 
-    @property
+    @cached_property
     def arrow_schema(self) -> pa.Schema:
+        # Built once per table: to_arrow needs it for every page.
         return pa.schema(
             [
                 pa.field(name, _TEXT if kind == _JSON else kind, nullable=name not in _NOT_NULL)

@@ -73,7 +73,7 @@ def warn_invalid(resource: Resource, name: str, problem: str) -> None:
 
 @dataclass(frozen=True)
 class MapContext:
-    """What every mapper needs besides the document: the account that scopes the ids."""
+    """Mapping context besides the document: the account that scopes the ids."""
 
     account: str
 
