@@ -17,6 +17,7 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 from filelock import FileLock, Timeout
 
 from pipelines.actions.tracking import created_references
+from pipelines.gc_pacing import collect_less
 from pipelines.pinpoint.client import PinpointClient, RetryPolicy
 from pipelines.pinpoint.deletions import mark_deleted
 from pipelines.pinpoint.errors import PinpointError
@@ -157,6 +158,7 @@ def run_sync(
     pipeline = _reopen(pipeline)
     with (
         pipeline_lock(pipeline),
+        collect_less(),
         PinpointClient(
             settings.base_url,
             settings.api_key,

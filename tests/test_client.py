@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import json
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -286,3 +287,42 @@ def test_truncated_body_retried_then_read() -> None:
         document = client.get("/applications")
         assert client.stats.retries == 2
     assert len(document) == 2
+
+
+def test_pages_are_not_kept_on_the_http_response() -> None:
+    # httpx responses sit in a reference cycle; a body stored on one would outlive the
+    # parsed page until the garbage collector's next full pass.
+    responses: list[httpx.Response] = []
+    original_send = httpx.Client.send
+
+    def recording_send(
+        self: httpx.Client, request: httpx.Request, **kwargs: object
+    ) -> httpx.Response:
+        response = original_send(self, request, **kwargs)  # type: ignore[arg-type]
+        responses.append(response)
+        return response
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        # A stream, as from a network transport; `json=` would set the body up front.
+        return httpx.Response(200, stream=httpx.ByteStream(json.dumps(page([1, 2])).encode()))
+
+    with make_client(handler) as client:
+        httpx.Client.send = recording_send  # type: ignore[method-assign]
+        try:
+            document = client.get("/applications")
+        finally:
+            httpx.Client.send = original_send  # type: ignore[method-assign]
+    assert [resource["id"] for resource in document] == ["1", "2"]
+    assert len(responses) == 1
+    with pytest.raises(httpx.ResponseNotRead):
+        _ = responses[0].content
+
+
+def test_streamed_error_body_in_message() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = json.dumps(error_body(404, "not_found", "Job 77 was not found")).encode()
+        return httpx.Response(404, stream=httpx.ByteStream(body))
+
+    with make_client(handler) as client, pytest.raises(PinpointNotFoundError) as raised:
+        client.get("/jobs/77")
+    assert "Job 77 was not found" in str(raised.value)
