@@ -199,26 +199,23 @@ def to_arrow(table: str, rows: Sequence[Mapping[str, Any]], account: str | None 
     Keys missing from a row become nulls; values of JSON columns are serialised here, so
     mappers return plain Python lists and dicts. `account`, when given, fills the
     `account` column of every row.
+
+    The table is built one column at a time: that touches each value once and copies no
+    row, several times faster than `pa.Table.from_pylist` on pages with JSON columns.
     """
     spec = TABLES[table]
-    json_columns = spec.json_columns
-    if json_columns:
-        rows = [_with_json_text(row, json_columns) for row in rows]
-    arrow_table = pa.Table.from_pylist(list(rows), schema=spec.arrow_schema)
-    if account is not None:
-        position = arrow_table.schema.get_field_index("account")
-        arrow_table = arrow_table.set_column(
-            position,
-            arrow_table.schema.field(position),
-            pa.array([account] * arrow_table.num_rows, type=pa.string()),
-        )
-    return arrow_table
+    arrays = []
+    for column in spec.arrow_schema:
+        name = column.name
+        if name == "account" and account is not None:
+            arrays.append(pa.array([account] * len(rows), type=column.type))
+            continue
+        values = [row.get(name) for row in rows]
+        if name in spec.json_columns:
+            values = [None if value is None else _json_text(value) for value in values]
+        arrays.append(pa.array(values, type=column.type))
+    return pa.Table.from_arrays(arrays, schema=spec.arrow_schema)
 
 
-def _with_json_text(row: Mapping[str, Any], json_columns: frozenset[str]) -> dict[str, Any]:
-    converted = dict(row)
-    for name in json_columns:
-        value = converted.get(name)
-        if value is not None:
-            converted[name] = orjson.dumps(value, default=str).decode()
-    return converted
+def _json_text(value: Any) -> str:
+    return orjson.dumps(value, default=str).decode()
