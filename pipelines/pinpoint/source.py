@@ -18,7 +18,8 @@ Tables, the pages that feed them, and how each endpoint is read incrementally:
     screening_questions      job_pages and        the jobs' included questions, and
                              question_bank_pages  GET /questions?filter[banked]=true
     candidates               candidate_pages      GET /candidates, include=applications,
-    candidate_tags             (same)             extra_fields[candidates]=tags
+    candidate_tags             (same)             extra_fields[candidates]=tags,
+                                                  fields[applications] (sparse)
     tags                     candidate_pages and  tags of candidates and applications
                              application_pages
     applications             application_pages    GET /applications with every
@@ -76,7 +77,11 @@ QUERIES: dict[str, EndpointQuery] = {
     "candidate_pages": EndpointQuery(
         "/candidates",
         "candidates",
-        shape={"include": "applications", "extra_fields[candidates]": "tags"},
+        shape={
+            "include": "applications",
+            "extra_fields[candidates]": "tags",
+            "fields[applications]": ",".join(people.CANDIDATE_APPLICATION_FIELDS),
+        },
     ),
     "application_pages": EndpointQuery(
         "/applications",

@@ -2,7 +2,9 @@
 
 Candidates are requested with `include=applications&extra_fields[candidates]=tags`.
 The unified `source` and `social_media` columns come from the candidate's applications,
-because Pinpoint stores the hiring channel and the LinkedIn URL per application.
+because Pinpoint stores the hiring channel and the LinkedIn URL per application. Only
+the attributes in `CANDIDATE_APPLICATION_FIELDS` are requested for those included
+applications (a sparse fieldset): the rest would triple the size of a candidate page.
 
 Tags have no endpoint and no id in Pinpoint: they are `{name, context}` pairs, so the
 natural key `context:name` is their remote id.
@@ -31,6 +33,7 @@ from pipelines.pinpoint.mappers.common import (
 )
 
 __all__ = [
+    "CANDIDATE_APPLICATION_FIELDS",
     "application_source",
     "map_candidate_tags",
     "map_candidates",
@@ -38,6 +41,15 @@ __all__ = [
     "map_users",
     "tag_pairs",
 ]
+
+CANDIDATE_APPLICATION_FIELDS = (
+    "created_at",
+    "updated_at",
+    "channel",
+    "channel_source",
+    "linkedin_url",
+)
+"""Attributes of a candidate's included applications that `map_candidates` reads."""
 
 
 def map_users(document: Document, context: MapContext) -> list[dict[str, Any]]:
