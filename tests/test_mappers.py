@@ -34,6 +34,12 @@ def test_unified_ids_stable_and_scoped() -> None:
     assert len(unified_id("acme", "jobs", "7")) == 22
 
 
+def test_unified_ids_unchanged_across_releases() -> None:
+    # Loaded rows keep these ids, so any change to the encoding would duplicate records.
+    assert unified_id("acme", "jobs", "7") == "Fojox21tqrt3jquWj8heSm"
+    assert unified_id("acme", "applications", "7001") == "8wuKwgxHndzHfFYS1igzss"
+
+
 def test_parse_timestamp_normalises_to_utc() -> None:
     expected = datetime(2025, 6, 1, 16, 30, tzinfo=UTC)
     assert parse_timestamp("2025-06-01T17:30:00+01:00") == expected

@@ -120,20 +120,20 @@ def changed_at(*resources: Resource | None) -> datetime:
     Raises `MappingError` when none of them carries `updated_at`, because the column is
     the incremental cursor and may not be null.
     """
-    moments = [
-        moment
-        for resource in resources
-        if resource is not None
-        for moment in [required_timestamp(resource, "updated_at")]
-        if moment is not None
-    ]
-    if not moments:
+    latest: datetime | None = None
+    for resource in resources:
+        if resource is None:
+            continue
+        moment = required_timestamp(resource, "updated_at")
+        if moment is not None and (latest is None or moment > latest):
+            latest = moment
+    if latest is None:
         first = next((resource for resource in resources if resource is not None), {})
         raise MappingError(
             f"{first.get('type')} {first.get('id')}: attribute 'updated_at' is missing or "
             "null, so the record has no change time to load incrementally"
         )
-    return max(moments)
+    return latest
 
 
 def remote_data(resource: Resource) -> dict[str, Any]:

@@ -15,7 +15,7 @@ the nulls and never fill them in.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -41,6 +41,8 @@ __all__ = [
     "map_users",
     "tag_pairs",
 ]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 CANDIDATE_APPLICATION_FIELDS = (
     "created_at",
@@ -171,12 +173,15 @@ def _applications_by_creation(document: Document, candidate: Resource) -> list[R
     applications = document.related(candidate, "applications")
     if applications is NOT_INCLUDED or not applications:
         return []
+    if len(applications) == 1:
+        return list(applications)
 
-    def creation_key(application: Resource) -> tuple[datetime, int, str]:
-        created = timestamp(application, "created_at") or datetime.max.replace(tzinfo=None)
+    def creation_key(application: Resource) -> tuple[bool, datetime, int, str]:
+        # Applications without a creation time sort last.
+        created = timestamp(application, "created_at")
         identifier = str(application["id"])
         number = int(identifier) if identifier.isdigit() else 2**63
-        return (created.replace(tzinfo=None), number, identifier)
+        return (created is None, created or _EPOCH, number, identifier)
 
     return sorted(applications, key=creation_key)
 
