@@ -284,7 +284,7 @@ class PinpointClient:
         self.stats.count_request()
         headers = {"Content-Type": JSONAPI_MEDIA_TYPE} if json is not None else None
         try:
-            with self.throttle.slot():
+            with self.throttle.slot() as started:
                 if send is not None:
                     response = send()
                 else:
@@ -303,9 +303,9 @@ class PinpointClient:
         if response.status_code in _RETRIABLE_STATUS:
             retry_after = _parse_retry_after(response.headers)
             if response.status_code == 429:
-                self.throttle.on_rate_limited(retry_after)
+                self.throttle.on_rate_limited(retry_after, started)
             raise _RetriableError(f"HTTP {response.status_code}", url, retry_after)
-        self.throttle.on_success()
+        self.throttle.on_success(started)
         if response.status_code >= 400:
             raise http_error_for(response.status_code, method, url, _error_body(response))
         return response
