@@ -176,12 +176,13 @@ def run_phase(
     base_url: str | None = None,
     profile_path: Path | None = None,
     py_spy_samples: Path | None = None,
+    page_size: int | None = None,
 ) -> dict[str, Any]:
     """Run ``benchmarks.phases PHASE`` in a new process and return its JSON result.
 
     With ``py_spy_samples``, py-spy starts the phase process and writes its samples to
-    that file. A failed phase returns ``{"error": ...}`` and the last lines of
-    the phase's log.
+    that file. ``page_size`` sets the connector's page size (1000 when None). A failed
+    phase returns ``{"error": ...}`` and the last lines of the phase's log.
     """
     folder.mkdir(parents=True, exist_ok=True)
     output = folder / f"{phase}-result.json"
@@ -198,6 +199,8 @@ def run_phase(
         command.append(f"--base-url={base_url}")
     if profile_path is not None:
         command.append(f"--profile={profile_path}")
+    if page_size is not None:
+        command.append(f"--page-size={page_size}")
     if py_spy_samples is not None:
         executable = py_spy_executable()
         if executable is None:

@@ -50,6 +50,12 @@ def main() -> int:
     parser.add_argument("--base-url", help="sandbox API root, for the sync phases")
     parser.add_argument("--output", type=Path, required=True, help="file for the JSON result")
     parser.add_argument("--profile", type=Path, help="write a cProfile of the phase here")
+    parser.add_argument(
+        "--page-size",
+        type=int,
+        default=1000,
+        help="records per page requested by the connector phase (default 1000)",
+    )
     arguments = parser.parse_args()
 
     api_key = os.environ.get(API_KEY_VARIABLE, "")
@@ -61,7 +67,9 @@ def main() -> int:
     if arguments.phase == "connector":
 
         def work() -> dict[str, Any]:
-            return _connector_sync(arguments.folder, arguments.base_url, api_key)
+            return _connector_sync(
+                arguments.folder, arguments.base_url, api_key, arguments.page_size
+            )
 
     elif arguments.phase == "reports":
 
@@ -166,9 +174,11 @@ def connector_pipeline(folder: Path) -> dlt.Pipeline:
     )
 
 
-def _connector_sync(folder: Path, base_url: str, api_key: str) -> dict[str, Any]:
+def _connector_sync(folder: Path, base_url: str, api_key: str, page_size: int) -> dict[str, Any]:
     settings = resolve_settings(api_key=api_key, base_url=base_url, account=ACCOUNT)
-    result = run_sync(settings, connector_pipeline(folder), build_reports_after=False)
+    result = run_sync(
+        settings, connector_pipeline(folder), page_size=page_size, build_reports_after=False
+    )
     return {
         "requests": result.requests,
         "retries": result.retries,

@@ -2,12 +2,14 @@
 
     python benchmarks/run.py                       # 10,000, 100,000 and 300,000 applications
     python benchmarks/run.py --sizes 10000 --phases baseline,delta
+    python benchmarks/run.py --sizes 10000 --phases limited   # rate-limited syncs only
 
 For each size a sandbox serves a generated account in its own process. The phases are
 the connector's full sync and the same sync with dlt's ``rest_api`` source (the
 baseline). At one size a full sync is profiled with cProfile, and with py-spy when it is
 installed. Delta syncs follow after 1% of the records changed, then the report build. A
-last phase syncs a small account through the sandbox's latency and rate limit. Every
+last phase syncs a small account through the sandbox's latency and rate limit, once per
+page size of ``--limited-page-sizes``, each next to the same sync without them. Every
 phase runs in a new process, so the peak RSS it reports is its own. Results go to
 ``results.json`` and ``results.md`` in the output folder; ``docs/benchmarks.md``
 explains them.
@@ -39,11 +41,16 @@ from benchmarks.harness import REPO_ROOT, PhaseLimits
 from benchmarks.memory import machine_memory_bytes
 from benchmarks.report import evaluate_targets, render
 from benchmarks.scenario import ScenarioOptions, run_size
+from pipelines.pinpoint.client import MAX_PAGE_SIZE
 
 logger = logging.getLogger("benchmarks.run")
 
 OPTIONAL_PHASES = ("baseline", "profile", "delta", "reports", "limited")
 DEFAULT_SIZES = (10_000, 100_000, 300_000)
+# At 10,000 applications pages of 1000 take 31 requests, 1.55 s at 20 per second, so
+# the connector's own work bounds that sync rather than the rate. Pages of 50 take about
+# 375 requests, 18.75 s, several times that work, so there the rate limit binds.
+DEFAULT_LIMITED_PAGE_SIZES = (1000, 50)
 WINDOW_LAG_SECONDS = 30.0
 """Default ``window_lag_seconds`` of ``run_sync``: records newer than this wait a run."""
 VERSIONED_PACKAGES = ("dlt", "duckdb", "pyarrow", "httpx", "uvicorn", "starlette")
@@ -131,6 +138,15 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
         default=1,
         help="requests the rate-limited sandbox allows at once (default 1)",
     )
+    parser.add_argument(
+        "--limited-page-sizes",
+        type=_page_sizes,
+        default=list(DEFAULT_LIMITED_PAGE_SIZES),
+        help="records per page of the rate-limited syncs, comma-separated. Each page size "
+        "gets one sync through the latency and rate limit (phase 'limited') and one "
+        "without them (phase 'unlimited', the connector's own work) "
+        f"(default {','.join(map(str, DEFAULT_LIMITED_PAGE_SIZES))})",
+    )
 
     parser.add_argument(
         "--phase-timeout",
@@ -173,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         limited_latency_seconds=arguments.limited_latency,
         limited_requests_per_second=arguments.limited_rate,
         limited_burst=arguments.limited_burst,
+        limited_page_sizes=tuple(arguments.limited_page_sizes),
     )
     work_dir = arguments.work_dir or Path(tempfile.mkdtemp(prefix="pinpoint-benchmark-"))
     records: list[dict[str, Any]] = []
@@ -226,11 +243,9 @@ def assemble(
     previous_path = arguments.output_dir / "results.json"
     if arguments.merge and previous_path.exists():
         previous = json.loads(previous_path.read_text())
-        fresh = {(record["size"], record["phase"], record["path"]) for record in records}
+        fresh = {_record_key(record) for record in records}
         earlier_records = [
-            record
-            for record in previous["records"]
-            if (record["size"], record["phase"], record["path"]) not in fresh
+            record for record in previous["records"] if _record_key(record) not in fresh
         ]
         records = earlier_records + records
         for name in ("profile", "sampled_profile"):
@@ -254,6 +269,10 @@ def assemble(
         "profile": profiles.get("profile"),
         "sampled_profile": profiles.get("sampled_profile"),
     }
+
+
+def _record_key(record: dict[str, Any]) -> tuple[Any, ...]:
+    return (record["size"], record["phase"], record["path"], record.get("page_size"))
 
 
 def write_results(folder: Path, results: dict[str, Any]) -> None:
@@ -340,6 +359,20 @@ def _integers(text: str) -> list[int]:
     if not values or min(values) < 1:
         raise argparse.ArgumentTypeError(f"invalid sizes {text!r}: each must be at least 1")
     return values
+
+
+def _page_sizes(text: str) -> list[int]:
+    try:
+        values = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"invalid page sizes {text!r}: expected numbers separated by commas"
+        ) from None
+    if not values or not all(1 <= value <= MAX_PAGE_SIZE for value in values):
+        raise argparse.ArgumentTypeError(
+            f"invalid page sizes {text!r}: each must be between 1 and {MAX_PAGE_SIZE}"
+        )
+    return list(dict.fromkeys(values))
 
 
 def _phase_names(text: str) -> set[str]:

@@ -4,7 +4,7 @@ Each size gets one sandbox process. The scenario warms the sandbox up and runs t
 connector's full sync, the baseline's full sync and, at the profiled size, a profiled
 full sync. Then it touches a share of the records, moves the sandbox clock forward, runs
 both delta syncs and builds the reports. The rate-limited phase runs last, on the
-sandbox of its size or on one of its own.
+sandbox of its size or on one of its own, once per page size of ``limited_page_sizes``.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,7 @@ class ScenarioOptions:
     limited_latency_seconds: float
     limited_requests_per_second: float
     limited_burst: int
+    limited_page_sizes: tuple[int, ...] = (1000,)
 
 
 class Scenario:
@@ -75,8 +77,14 @@ class Scenario:
         records: int,
         run: Callable[[], dict[str, Any]],
         check: Callable[[dict[str, Any]], dict[str, Any]],
+        *,
+        page_size: int | None = None,
     ) -> dict[str, Any]:
-        """Run one phase with the sandbox's request counts and CPU time around it."""
+        """Run one phase with the sandbox's request counts and CPU time around it.
+
+        ``page_size``, when given, is recorded with the phase, so that records of one
+        phase at different page sizes stay apart.
+        """
         self.sandbox.command("reset_stats")
         before = self.sandbox.command("usage")
         load_before = os.getloadavg()[0]
@@ -89,6 +97,8 @@ class Scenario:
         stats = self.sandbox.command("stats")
         after = self.sandbox.command("usage")
         record: dict[str, Any] = {"size": self.size, "phase": phase, "path": path}
+        if page_size is not None:
+            record["page_size"] = page_size
         if "error" in result:
             record.update(status="failed", error=result["error"], log_tail=result["log_tail"])
             logger.error("%s %s failed: %s", path, phase, result["error"])
@@ -159,30 +169,64 @@ class Scenario:
             )
 
     def run_limited(self) -> None:
-        """Run one full sync against the sandbox's latency and token-bucket rate limit."""
+        """Run full syncs through the sandbox's latency and token-bucket rate limit.
+
+        Each page size of ``limited_page_sizes`` gets two full syncs into new DuckDB
+        files: phase ``unlimited`` without latency and limit, which times the connector's
+        own work at that page size, and phase ``limited`` with them. The unlimited syncs
+        run first, so the sandbox's plan is set once.
+        """
         options = self.options
+        account_records = sum(self.sandbox.counts[name] for name in READ_TYPES)
+        unlimited: dict[int, dict[str, Any]] = {}
+        for page_size in options.limited_page_sizes:
+            unlimited[page_size] = self.measure(
+                "unlimited",
+                "connector",
+                account_records,
+                partial(self._limited_sync, "unlimited", page_size),
+                self._full_connector_checks,
+                page_size=page_size,
+            )
         self.sandbox.command(
             "plan",
             latency=options.limited_latency_seconds,
             rate=options.limited_requests_per_second,
             burst=options.limited_burst,
         )
-        account_records = sum(self.sandbox.counts[name] for name in READ_TYPES)
-        record = self.measure(
-            "limited",
-            "connector",
-            account_records,
-            lambda: self._phase("connector", self.folder / "limited"),
-            self._full_connector_checks,
-        )
-        if record["status"] == "ok":
-            succeeded = record["requests"] - record["http_429"]
-            record["details"].update(
-                latency_seconds=options.limited_latency_seconds,
-                requests_per_second=options.limited_requests_per_second,
-                burst=options.limited_burst,
-                minimum_seconds=round(succeeded / options.limited_requests_per_second, 3),
+        for page_size in options.limited_page_sizes:
+            record = self.measure(
+                "limited",
+                "connector",
+                account_records,
+                partial(self._limited_sync, "limited", page_size),
+                self._full_connector_checks,
+                page_size=page_size,
             )
+            if record["status"] == "ok":
+                self._add_limited_details(record, unlimited[page_size])
+
+    def _limited_sync(self, phase: str, page_size: int) -> dict[str, Any]:
+        folder = self.folder / f"{phase}-pages-of-{page_size}"
+        return self._phase("connector", folder, page_size=page_size)
+
+    def _add_limited_details(self, record: dict[str, Any], unlimited: dict[str, Any]) -> None:
+        """Add the sandbox's limits, the minimum time they allow and the ratio to it.
+
+        The minimum is the successful requests divided by the allowed rate, so 429
+        responses do not raise it.
+        """
+        options = self.options
+        succeeded = record["requests"] - record["http_429"]
+        minimum = succeeded / options.limited_requests_per_second
+        record["details"].update(
+            latency_seconds=options.limited_latency_seconds,
+            requests_per_second=options.limited_requests_per_second,
+            burst=options.limited_burst,
+            minimum_seconds=round(minimum, 3),
+            ratio_to_minimum=round(record["seconds"] / minimum, 3) if minimum else None,
+            unlimited_seconds=unlimited.get("seconds"),
+        )
 
     def _run_profile(self, account_records: int) -> None:
         profile_path = self.folder / "profile" / "full-sync.pstats"
@@ -262,6 +306,7 @@ class Scenario:
         with_url: bool = True,
         profile_path: Path | None = None,
         py_spy_samples: Path | None = None,
+        page_size: int | None = None,
     ) -> dict[str, Any]:
         return run_phase(
             phase,
@@ -271,6 +316,7 @@ class Scenario:
             base_url=self.sandbox.base_url if with_url else None,
             profile_path=profile_path,
             py_spy_samples=py_spy_samples,
+            page_size=page_size,
         )
 
     def _full_connector_checks(self, result: dict[str, Any]) -> dict[str, Any]:
