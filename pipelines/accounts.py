@@ -220,6 +220,7 @@ def sync_accounts(
     full: bool = False,
     pipelines_dir: str | Path | None = None,
     duckdb_path: str | Path | None = None,
+    duckdb_memory_limit: str | None = None,
     tables: list[str] | None = None,
     progress: SyncProgress | None = None,
     row_filter: Any = None,
@@ -254,6 +255,7 @@ def sync_accounts(
                 pipeline_name=pipeline_name,
                 pipelines_dir=pipelines_dir,
                 duckdb_path=duckdb_path,
+                duckdb_memory_limit=duckdb_memory_limit,
             )
             outcome.result = run_sync(
                 target.settings,

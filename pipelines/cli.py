@@ -20,6 +20,7 @@ from pathlib import Path
 import dlt
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 from rich.table import Table
 
 from pipelines.accounts import (
@@ -31,6 +32,7 @@ from pipelines.accounts import (
     targets_from_config,
 )
 from pipelines.actions.cli import register_commands
+from pipelines.duckdb_settings import DEFAULT_DUCKDB_MEMORY_LIMIT, resolve_duckdb_memory_limit
 from pipelines.pinpoint.errors import (
     PinpointAuthenticationError,
     PinpointConfigurationError,
@@ -74,10 +76,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         PinpointAuthenticationError,
         PinpointPermissionError,
     ) as error:
-        errors.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+        errors.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
         return EXIT_MISCONFIGURED
     except PinpointError as error:
-        errors.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+        errors.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
         return EXIT_FAILED
     except KeyboardInterrupt:
         errors.print("interrupted; the incremental state was not advanced")
@@ -127,6 +129,7 @@ def _build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_DUCKDB_PATH,
         help=f"DuckDB file, used with the duckdb destination (default: ./{DEFAULT_DUCKDB_PATH})",
     )
+    _add_duckdb_memory_limit_argument(sync)
     sync.add_argument("--pipelines-dir", type=Path, help="where dlt keeps pipeline state")
     sync.add_argument(
         "--full",
@@ -154,7 +157,8 @@ def _build_parser() -> argparse.ArgumentParser:
         "--concurrency",
         type=_positive_int,
         default=4,
-        help="maximum requests in flight (default 4; lowered automatically after HTTP 429)",
+        help="maximum requests in flight (default 4); the request rate, not this number, "
+        "is lowered after HTTP 429",
     )
     sync.add_argument(
         "--max-requests-per-second",
@@ -187,6 +191,7 @@ def _build_parser() -> argparse.ArgumentParser:
     report.add_argument("--destination", default="duckdb")
     report.add_argument("--dataset", default=DEFAULT_DATASET)
     report.add_argument("--duckdb-path", type=Path, default=DEFAULT_DUCKDB_PATH)
+    _add_duckdb_memory_limit_argument(report)
     report.add_argument("--pipelines-dir", type=Path)
     report.set_defaults(handler=_run_report)
 
@@ -200,6 +205,23 @@ def _build_parser() -> argparse.ArgumentParser:
 
     register_commands(commands)
     return parser
+
+
+def _add_duckdb_memory_limit_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--duckdb-memory-limit",
+        metavar="SIZE",
+        help="DuckDB's memory limit with the duckdb destination, such as 1GiB or 2GB. Above "
+        "it, DuckDB uses disk space next to the DuckDB file (default: [sources.pinpoint] "
+        f"duckdb_memory_limit, else {DEFAULT_DUCKDB_MEMORY_LIMIT})",
+    )
+
+
+def _resolved_memory_limit(arguments: argparse.Namespace) -> str | None:
+    """Return the validated DuckDB memory limit, or None for destinations other than duckdb."""
+    if arguments.destination != "duckdb":
+        return None
+    return resolve_duckdb_memory_limit(arguments.duckdb_memory_limit)
 
 
 def _run_demo(arguments: argparse.Namespace, console: Console) -> int:
@@ -253,6 +275,8 @@ def _run_sync_command(arguments: argparse.Namespace, console: Console) -> int:
     targets = _account_targets(arguments)
     # Resolved before any request, so a missing pseudonymisation key exits with code 2.
     privacy = resolve_privacy(arguments.privacy).sync_options()
+    # Checked once here, so an invalid limit exits with code 2 before any account runs.
+    memory_limit = _resolved_memory_limit(arguments)
     summary_to_stdout = arguments.summary_json == "-"
     if summary_to_stdout:
         # Keep stdout for the JSON document alone.
@@ -266,6 +290,7 @@ def _run_sync_command(arguments: argparse.Namespace, console: Console) -> int:
             full=arguments.full,
             pipelines_dir=arguments.pipelines_dir,
             duckdb_path=arguments.duckdb_path,
+            duckdb_memory_limit=memory_limit,
             tables=tables,
             progress=progress,
             max_concurrency=arguments.concurrency,
@@ -280,7 +305,8 @@ def _run_sync_command(arguments: argparse.Namespace, console: Console) -> int:
     for outcome in summary.outcomes:
         if outcome.status != "success":
             errors.print(
-                f"[bold red]error:[/] account {outcome.account} {outcome.status}: {outcome.error}",
+                f"[bold red]error:[/] account {outcome.account} {outcome.status}: "
+                f"{escape(str(outcome.error))}",
                 highlight=False,
                 soft_wrap=True,
             )
@@ -330,6 +356,7 @@ def _run_report(arguments: argparse.Namespace, console: Console) -> int:
         dataset=arguments.dataset,
         pipelines_dir=arguments.pipelines_dir,
         duckdb_path=arguments.duckdb_path,
+        duckdb_memory_limit=_resolved_memory_limit(arguments),
     )
     built = build_reports(pipeline)
     console.print(f"Rebuilt {', '.join(built)} in {reports_schema_name(pipeline.dataset_name)}")

@@ -12,11 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import dlt
+import duckdb
 from dlt.common.destination import Destination
 from dlt.pipeline.exceptions import PipelineStepFailed
 from filelock import FileLock, Timeout
 
 from pipelines.actions.tracking import created_references
+from pipelines.duckdb_settings import duckdb_destination
 from pipelines.gc_pacing import collect_less
 from pipelines.pinpoint.client import PinpointClient, RetryPolicy
 from pipelines.pinpoint.deletions import mark_deleted
@@ -103,12 +105,21 @@ def make_pipeline(
     pipeline_name: str = DEFAULT_PIPELINE_NAME,
     pipelines_dir: str | Path | None = None,
     duckdb_path: str | Path | None = None,
+    duckdb_memory_limit: str | None = None,
 ) -> dlt.Pipeline:
-    """Create (or reopen) the dlt pipeline that keeps this account's incremental state."""
+    """Create (or reopen) the dlt pipeline that keeps this account's incremental state.
+
+    With the duckdb destination and a `duckdb_path`, DuckDB gets a memory limit, so that
+    the memory of dlt's load step does not grow with the account. The limit is
+    `duckdb_memory_limit`, else the configured one, else the default (see
+    `pipelines.duckdb_settings.resolve_duckdb_memory_limit`). An invalid limit raises
+    PinpointConfigurationError. dlt alone configures the other destinations, and duckdb
+    without a path.
+    """
     if isinstance(destination, str) and destination == "duckdb" and duckdb_path is not None:
         # dlt resolves a relative path against the folder the pipeline was first created
         # in, not the current one, so the path is made absolute here.
-        destination = dlt.destinations.duckdb(str(Path(duckdb_path).resolve()))
+        destination = duckdb_destination(Path(duckdb_path).resolve(), duckdb_memory_limit)
     options: dict[str, Any] = {}
     if pipelines_dir is not None:
         options["pipelines_dir"] = str(pipelines_dir)
@@ -137,8 +148,9 @@ def run_sync(
 ) -> SyncResult:
     """Sync the account into the pipeline's destination and rebuild the reports.
 
-    `max_concurrency` bounds requests in flight (4 by default, lowered automatically
-    after a 429) and `max_requests_per_second` caps the request rate from the start.
+    `max_concurrency` bounds requests in flight (4 by default) and
+    `max_requests_per_second` caps the request rate from the start. Without it, the
+    client learns a rate cap from the first 429 (`pipelines.pinpoint.throttle`).
     `only_created` loads only the candidates and applications created through this
     package's actions (tracked in the destination), for partners who must not read the
     rest of an account.
@@ -259,10 +271,21 @@ def _rows_loaded(pipeline: dlt.Pipeline) -> dict[str, int]:
 def _unwrap(error: PipelineStepFailed) -> Exception:
     """Return the first `PinpointError` behind a dlt step failure, else a `SyncFailedError`."""
     seen: set[int] = set()
+    out_of_memory: duckdb.OutOfMemoryException | None = None
     current: BaseException | None = error
     while current is not None and id(current) not in seen:
         seen.add(id(current))
         if isinstance(current, PinpointError):
             return current
+        if isinstance(current, duckdb.OutOfMemoryException):
+            out_of_memory = current
         current = current.__cause__ or current.__context__
+    if out_of_memory is not None:
+        # DuckDB's own hint names SQL settings, which users of the connector cannot run.
+        reason = str(out_of_memory).splitlines()[0]
+        return SyncFailedError(
+            f"sync failed in dlt's {error.step} step because DuckDB ran out of memory "
+            f"({reason}). Raise DuckDB's memory limit with --duckdb-memory-limit or "
+            "[sources.pinpoint] duckdb_memory_limit"
+        )
     return SyncFailedError(f"sync failed in dlt's {error.step} step: {error.exception}")
