@@ -49,8 +49,10 @@ from pipelines.sandbox.cli import add_serve_arguments, serve_from_arguments
 from pipelines.sync import (
     DEFAULT_DATASET,
     DEFAULT_DUCKDB_PATH,
+    ReportBuildError,
     SyncResult,
     make_pipeline,
+    report_failure_reason,
     run_sync,
 )
 
@@ -358,7 +360,14 @@ def _run_report(arguments: argparse.Namespace, console: Console) -> int:
         duckdb_path=arguments.duckdb_path,
         duckdb_memory_limit=_resolved_memory_limit(arguments),
     )
-    built = build_reports(pipeline)
+    try:
+        built = build_reports(pipeline)
+    except PinpointError:
+        raise
+    except Exception as error:
+        raise ReportBuildError(
+            f"building the reports failed: {report_failure_reason(error)}"
+        ) from None
     console.print(f"Rebuilt {', '.join(built)} in {reports_schema_name(pipeline.dataset_name)}")
     print_reports(console, pipeline, jobs=3)
     return EXIT_OK

@@ -27,14 +27,16 @@ from pipelines.pinpoint.progress import SyncProgress
 from pipelines.pinpoint.settings import PinpointSettings
 from pipelines.pinpoint.source import RowFilter, listed_tables, pinpoint_source
 from pipelines.pinpoint.tables import TABLES
-from pipelines.reporting import build_reports
+from pipelines.reporting import ReportTablesMissingError, build_reports
 
 __all__ = [
+    "ReportBuildError",
     "SyncAlreadyRunningError",
     "SyncFailedError",
     "SyncResult",
     "make_pipeline",
     "pipeline_lock",
+    "report_failure_reason",
     "run_sync",
 ]
 
@@ -53,6 +55,10 @@ AfterLoadStep = Callable[[dlt.Pipeline, list[str]], dict[str, int]]
 
 class SyncFailedError(PinpointError):
     """A sync step failed; nothing of this run's data was committed as loaded."""
+
+
+class ReportBuildError(PinpointError):
+    """The sync loaded its data and advanced its state, but the reports failed."""
 
 
 class SyncAlreadyRunningError(PinpointError):
@@ -213,7 +219,7 @@ def run_sync(
         for step in after_load:
             for table, count in step(pipeline, load_ids).items():
                 changed_after_load[table] = changed_after_load.get(table, 0) + count
-        reports = build_reports(pipeline) if build_reports_after else []
+        reports = _build_reports_after_load(pipeline) if build_reports_after else []
         return SyncResult(
             rows_loaded=rows,
             requests=client.stats.requests,
@@ -225,6 +231,47 @@ def run_sync(
             dataset=pipeline.dataset_name,
             destination=pipeline.destination.destination_name,
         )
+
+
+def _build_reports_after_load(pipeline: dlt.Pipeline) -> list[str]:
+    """Build the reports; report tables a partial dataset lacks as a warning, not a failure.
+
+    The data and the incremental state are committed by now, so any other failure is
+    raised as `ReportBuildError`, whose message states it: the next sync does not read this
+    window again, and `pinpoint report` rebuilds the reports once the cause is fixed.
+    """
+    try:
+        return build_reports(pipeline)
+    except ReportTablesMissingError as error:
+        logger.warning("Reports not built: %s", error)
+        return []
+    except Exception as error:
+        raise ReportBuildError(
+            f"the sync loaded its data, but building the reports failed: "
+            f"{report_failure_reason(error)}. The next sync goes on from this one; rebuild "
+            "the reports with `pinpoint report`"
+        ) from error
+
+
+def report_failure_reason(error: BaseException) -> str:
+    """Return the first line of a report build error, with the fix for running out of memory."""
+    reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+    if _is_duckdb_out_of_memory(error):
+        reason += "; raise DuckDB's memory limit with --duckdb-memory-limit"
+    return reason
+
+
+def _is_duckdb_out_of_memory(error: BaseException) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, duckdb.OutOfMemoryException) or "Out of Memory Error" in str(
+            current
+        ):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def _reopen(pipeline: dlt.Pipeline) -> dlt.Pipeline:

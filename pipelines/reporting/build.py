@@ -17,13 +17,24 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 from importlib import resources
+from typing import Any
 
 import dlt
+from dlt.destinations.exceptions import DatabaseUndefinedRelation
+from dlt.destinations.sql_client import SqlClientBase
 
+from pipelines.pinpoint.errors import PinpointError
 from pipelines.reporting.dialects import destination_dialect, timestamp_literal, transpile
 from pipelines.reporting.observations import append_stage_observations
 
-__all__ = ["REPORTS", "build_reports", "render_report_sql", "reports_schema_name"]
+__all__ = [
+    "REPORTS",
+    "SOURCE_TABLES",
+    "ReportTablesMissingError",
+    "build_reports",
+    "render_report_sql",
+    "reports_schema_name",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +49,20 @@ REPORTS: tuple[str, ...] = (
     "source_effectiveness",
     "job_pipeline_summary",
 )
+
+
+SOURCE_TABLES: tuple[str, ...] = (
+    "applications",
+    "application_stages",
+    "interviews",
+    "jobs",
+    "job_application_stages",
+)
+"""Loaded tables that the reports and the stage observations read."""
+
+
+class ReportTablesMissingError(PinpointError):
+    """The dataset lacks tables that the reports read, e.g. after `sync --tables`."""
 
 
 def reports_schema_name(dataset_name: str) -> str:
@@ -80,6 +105,17 @@ def build_reports(pipeline: dlt.Pipeline, *, as_of: datetime | None = None) -> l
         escape = client.capabilities.escape_identifier
         dataset = escape(pipeline.dataset_name)
         schema = escape(reports_schema_name(pipeline.dataset_name))
+        missing = [
+            table
+            for table in SOURCE_TABLES
+            if not _table_exists(client, f"{dataset}.{escape(table)}")
+        ]
+        if missing:
+            raise ReportTablesMissingError(
+                f"the reports read the tables {', '.join(missing)}, which dataset "
+                f"{pipeline.dataset_name} does not have yet; run `pinpoint sync` once "
+                "without --tables to load every table"
+            )
 
         appended = append_stage_observations(client, dataset, dialect, moment)
         logger.info("Recorded %d stage observations", appended)
@@ -96,3 +132,11 @@ def build_reports(pipeline: dlt.Pipeline, *, as_of: datetime | None = None) -> l
             logger.info("Built report %s", name)
             built.append(name)
     return built
+
+
+def _table_exists(client: SqlClientBase[Any], table: str) -> bool:
+    try:
+        client.execute_sql(f"select 1 from {table} where 1 = 0")
+    except DatabaseUndefinedRelation:
+        return False
+    return True
