@@ -204,6 +204,9 @@ def run_sync(
             load_ids = _finish_interrupted_load(pipeline)
             info = pipeline.run(source)
         except PipelineStepFailed as error:
+            if _caused_by(error, KeyboardInterrupt):
+                # dlt wraps Ctrl+C like any step failure; it must stop every account.
+                raise KeyboardInterrupt from None
             raise _unwrap(error) from None
         load_ids += info.loads_ids if info is not None else []
         rows = _rows_loaded(pipeline)
@@ -313,6 +316,17 @@ def _rows_loaded(pipeline: dlt.Pipeline) -> dict[str, int]:
             if table in counts:
                 counts[table] = count
     return counts
+
+
+def _caused_by(error: BaseException, kind: type[BaseException]) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, kind):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def _unwrap(error: PipelineStepFailed) -> Exception:
