@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import os
 import secrets
 import shutil
@@ -61,6 +62,9 @@ __all__ = ["main"]
 
 logger = logging.getLogger("pipelines.cli")
 
+# File that marks a folder as written by `pinpoint demo`, so a later run may empty it.
+DEMO_FOLDER_MARKER = ".pinpoint-demo"
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     # dlt sends anonymous usage telemetry to its servers by default. The connector talks
@@ -103,8 +107,8 @@ def _build_parser() -> argparse.ArgumentParser:
         "--dir",
         type=Path,
         default=Path("pinpoint_demo"),
-        help="folder for the DuckDB file and pipeline state, replaced on each run "
-        "(default: ./pinpoint_demo)",
+        help="folder for the DuckDB file and pipeline state (default: ./pinpoint_demo). It "
+        "must be new, empty or written by an earlier demo run, whose files the demo replaces",
     )
     demo.add_argument("--seed", type=int, default=42, help="seed of the generated data")
     demo.add_argument(
@@ -157,14 +161,14 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     sync.add_argument(
         "--concurrency",
-        type=_positive_int,
+        type=_concurrency_limit,
         default=4,
         help="maximum requests in flight (default 4); the request rate, not this number, "
         "is lowered after HTTP 429",
     )
     sync.add_argument(
         "--max-requests-per-second",
-        type=float,
+        type=_requests_per_second,
         help="cap on requests per second from the start (default: none until Pinpoint "
         "answers HTTP 429)",
     )
@@ -234,9 +238,7 @@ def _run_demo(arguments: argparse.Namespace, console: Console) -> int:
     # is configured.
     privacy = resolve_privacy(arguments.privacy or "none")
     privacy_options = privacy.sync_options(key=_configured_privacy_key() or secrets.token_hex(32))
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
+    _prepare_demo_folder(folder)
     duckdb_path = folder / "pinpoint_demo.duckdb"
 
     console.print(f"Starting the sandbox (seed {arguments.seed}) on 127.0.0.1 ...")
@@ -262,6 +264,76 @@ def _run_demo(arguments: argparse.Namespace, console: Console) -> int:
         f"{DEFAULT_DATASET}.applications or {reports}.job_stage_funnel."
     )
     return EXIT_OK
+
+
+def _prepare_demo_folder(folder: Path) -> None:
+    """Create the demo's folder, or empty one that an earlier demo run wrote.
+
+    Raises PinpointConfigurationError, before deleting anything, when the folder is a file,
+    contains files the demo did not write, or is the current directory or a parent of it.
+    """
+    if folder.exists() and not folder.is_dir():
+        raise PinpointConfigurationError(
+            f"--dir {folder} is a file, not a folder; choose another --dir"
+        )
+    resolved = folder.resolve()
+    current = Path.cwd().resolve()
+    if resolved == current or resolved in current.parents:
+        raise PinpointConfigurationError(
+            f"--dir {folder} is the current directory or one of its parents, and the demo "
+            "deletes the contents of its folder on later runs; choose another --dir"
+        )
+    try:
+        if folder.is_dir() and any(folder.iterdir()):
+            if not _written_by_demo(folder):
+                raise PinpointConfigurationError(
+                    f"--dir {folder} is not empty and was not written by `pinpoint demo`, "
+                    "which replaces the contents of its folder; choose another --dir or "
+                    "empty the folder"
+                )
+            _delete_contents(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / DEMO_FOLDER_MARKER).write_text(
+            "Written by `pinpoint demo`. The next demo run into this folder deletes all of "
+            "its contents.\n",
+            encoding="utf-8",
+        )
+    except OSError as error:
+        raise PinpointConfigurationError(
+            f"preparing the demo folder {folder} failed: {error.strerror or error}; "
+            "choose another --dir"
+        ) from None
+
+
+def _written_by_demo(folder: Path) -> bool:
+    """Return whether `folder` contains the demo's marker or the layout of an older demo.
+
+    Demo runs before the marker existed left exactly pinpoint_demo.duckdb (and a .wal
+    after a crash) and pipelines/pinpoint_demo.
+    """
+    if (folder / DEMO_FOLDER_MARKER).is_file():
+        return True
+    names = {entry.name for entry in folder.iterdir()}
+    if "pinpoint_demo.duckdb" not in names:
+        return False
+    if not names <= {"pinpoint_demo.duckdb", "pinpoint_demo.duckdb.wal", "pipelines"}:
+        return False
+    if "pipelines" not in names:
+        return True
+    pipelines = folder / "pipelines"
+    if pipelines.is_symlink() or not pipelines.is_dir():
+        return False
+    return {entry.name for entry in pipelines.iterdir()} <= {"pinpoint_demo"}
+
+
+def _delete_contents(folder: Path) -> None:
+    # Deleting the entries rather than the folder keeps a symbolic link or the folder's
+    # permissions as the user set them up. Linked folders are unlinked, not followed.
+    for entry in folder.iterdir():
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
 
 
 def _configured_privacy_key() -> str | None:
@@ -323,10 +395,31 @@ def _run_sync_command(arguments: argparse.Namespace, console: Console) -> int:
     return summary.exit_code
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
+def _concurrency_limit(text: str) -> int:
+    invalid = argparse.ArgumentTypeError(
+        f"invalid value {text!r}: expected a whole number of requests in flight of at least 1, "
+        "such as 4"
+    )
+    try:
+        value = int(text)
+    except ValueError:
+        raise invalid from None
     if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text}")
+        raise invalid
+    return value
+
+
+def _requests_per_second(text: str) -> float:
+    invalid = argparse.ArgumentTypeError(
+        f"invalid value {text!r}: expected a positive number of requests per second, such as 5"
+    )
+    try:
+        value = float(text)
+    except ValueError:
+        raise invalid from None
+    # float() accepts nan and inf, which math.isfinite rejects.
+    if not math.isfinite(value) or value <= 0:
+        raise invalid
     return value
 
 
