@@ -50,7 +50,7 @@ from pipelines.sandbox.cli import add_serve_arguments, serve_from_arguments
 from pipelines.sync import (
     DEFAULT_DATASET,
     DEFAULT_DUCKDB_PATH,
-    ReportBuildError,
+    AfterLoadError,
     SyncResult,
     make_pipeline,
     report_failure_reason,
@@ -458,7 +458,7 @@ def _run_report(arguments: argparse.Namespace, console: Console) -> int:
     except PinpointError:
         raise
     except Exception as error:
-        raise ReportBuildError(
+        raise AfterLoadError(
             f"building the reports failed: {report_failure_reason(error)}"
         ) from None
     console.print(f"Rebuilt {', '.join(built)} in {reports_schema_name(pipeline.dataset_name)}")
@@ -529,10 +529,28 @@ class _ArrowJsonHintFilter(logging.Filter):
         return "when merging arrow schema with dlt schema" not in record.getMessage()
 
 
+class _DltRetryFilter(logging.Filter):
+    """Drop dlt's tracebacks and its per-job retry warnings; `--verbose` keeps them.
+
+    When a load job fails, dlt logs a full traceback for every job and every retry, 80 of
+    them for one out-of-memory load, which buries the one error line the CLI prints.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.getMessage().startswith("Transient exception in job"):
+            return False
+        record.exc_info = None
+        record.exc_text = None
+        record.stack_info = None
+        return True
+
+
 def _configure_logging(verbose: bool) -> None:
     handler = RichHandler(console=Console(stderr=True), show_path=False, show_time=False)
     logging.basicConfig(level=logging.WARNING, handlers=[handler], format="%(message)s")
     logging.getLogger("dlt").addFilter(_ArrowJsonHintFilter())
+    if not verbose:
+        logging.getLogger("dlt").addFilter(_DltRetryFilter())
     # httpx logs every request URL at INFO; the client logs its own sanitised lines.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     if verbose:

@@ -30,7 +30,7 @@ from pipelines.pinpoint.tables import TABLES
 from pipelines.reporting import ReportTablesMissingError, build_reports
 
 __all__ = [
-    "ReportBuildError",
+    "AfterLoadError",
     "SyncAlreadyRunningError",
     "SyncFailedError",
     "SyncResult",
@@ -57,8 +57,11 @@ class SyncFailedError(PinpointError):
     """A sync step failed; nothing of this run's data was committed as loaded."""
 
 
-class ReportBuildError(PinpointError):
-    """The sync loaded its data and advanced its state, but the reports failed."""
+class AfterLoadError(PinpointError):
+    """The sync loaded its data and advanced its state, but a later step failed.
+
+    Raised for the deletion marking and the report build, whose messages name the fix.
+    """
 
 
 class SyncAlreadyRunningError(PinpointError):
@@ -211,13 +214,22 @@ def run_sync(
         load_ids += info.loads_ids if info is not None else []
         rows = _rows_loaded(pipeline)
         wanted = set(tables or TABLES) - ({"interviews"} if only_created else set())
-        deleted = mark_deleted(
-            pipeline,
-            settings.account,
-            load_ids,
-            listed_tables(wanted) if full else [],
-            datetime.now(UTC),
-        )
+        try:
+            deleted = mark_deleted(
+                pipeline,
+                settings.account,
+                load_ids,
+                listed_tables(wanted) if full else [],
+                datetime.now(UTC),
+            )
+        except PinpointError:
+            raise
+        except Exception as error:
+            raise AfterLoadError(
+                f"the sync loaded its data, but marking deleted rows failed: "
+                f"{report_failure_reason(error)}. The next sync goes on from this one; run "
+                "`pinpoint sync --full` to mark the rows deleted in Pinpoint"
+            ) from error
         changed_after_load: dict[str, int] = {}
         for step in after_load:
             for table, count in step(pipeline, load_ids).items():
@@ -240,7 +252,7 @@ def _build_reports_after_load(pipeline: dlt.Pipeline) -> list[str]:
     """Build the reports; report tables a partial dataset lacks as a warning, not a failure.
 
     The data and the incremental state are committed by now, so any other failure is
-    raised as `ReportBuildError`, whose message states it: the next sync does not read this
+    raised as `AfterLoadError`, whose message states it. The next sync does not read this
     window again, and `pinpoint report` rebuilds the reports once the cause is fixed.
     """
     try:
@@ -249,7 +261,7 @@ def _build_reports_after_load(pipeline: dlt.Pipeline) -> list[str]:
         logger.warning("Reports not built: %s", error)
         return []
     except Exception as error:
-        raise ReportBuildError(
+        raise AfterLoadError(
             f"the sync loaded its data, but building the reports failed: "
             f"{report_failure_reason(error)}. The next sync goes on from this one; rebuild "
             "the reports with `pinpoint report`"
@@ -257,7 +269,7 @@ def _build_reports_after_load(pipeline: dlt.Pipeline) -> list[str]:
 
 
 def report_failure_reason(error: BaseException) -> str:
-    """Return the first line of a report build error, with the fix for running out of memory."""
+    """Return the first line of a destination error, with the fix for running out of memory."""
     reason = str(error).splitlines()[0] if str(error) else type(error).__name__
     if _is_duckdb_out_of_memory(error):
         reason += "; raise DuckDB's memory limit with --duckdb-memory-limit"

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from pipelines.cli import EXIT_MISCONFIGURED, EXIT_OK, main
+from pipelines.cli import EXIT_MISCONFIGURED, EXIT_OK, _configure_logging, main
 from pipelines.pinpoint.tables import TABLES
 from pipelines.sandbox import Sandbox
 
@@ -214,3 +215,48 @@ def test_only_created_sync_loads_created_records(
     assert applications == [(created["remote_id"],)]
     assert candidates == (1,)
     assert interviews == (0,)
+
+
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def _log_failed_load_job() -> list[logging.LogRecord]:
+    """Log what dlt logs for a failing load job and return what passes the CLI's filters."""
+    dlt_logger = logging.getLogger("dlt")
+    handler = _Records()
+    dlt_logger.addHandler(handler)
+    try:
+        try:
+            raise RuntimeError("Out of Memory Error: could not allocate block")
+        except RuntimeError:
+            dlt_logger.exception("Transient exception in job applications.parquet")
+            dlt_logger.exception("Terminal exception in job jobs.parquet")
+    finally:
+        dlt_logger.removeHandler(handler)
+    return handler.records
+
+
+def test_dlt_job_tracebacks_hidden(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(logging.getLogger("dlt"), "filters", [])
+    _configure_logging(verbose=False)
+
+    records = _log_failed_load_job()
+
+    assert [record.getMessage() for record in records] == ["Terminal exception in job jobs.parquet"]
+    assert records[0].exc_info is None
+
+
+def test_dlt_job_tracebacks_kept_verbose(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(logging.getLogger("dlt"), "filters", [])
+    _configure_logging(verbose=True)
+
+    records = _log_failed_load_job()
+
+    assert len(records) == 2
+    assert all(record.exc_info for record in records)

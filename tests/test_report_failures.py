@@ -1,4 +1,4 @@
-"""Report builds that cannot run after a sync: partial datasets and failing SQL."""
+"""Steps after the load that cannot run: partial datasets, failing reports and marking."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pipelines.cli import EXIT_FAILED, EXIT_OK, main
 from pipelines.pinpoint.settings import PinpointSettings
 from pipelines.pinpoint.tables import TABLES
 from pipelines.sandbox import Sandbox
-from pipelines.sync import ReportBuildError
+from pipelines.sync import AfterLoadError
 
 
 def cli_options(folder: Path) -> list[str]:
@@ -65,7 +65,7 @@ def test_report_failure_keeps_loaded_data(
 
     monkeypatch.setattr(pipelines.sync, "build_reports", out_of_memory)
 
-    with pytest.raises(ReportBuildError) as caught:
+    with pytest.raises(AfterLoadError) as caught:
         warehouse.sync(settings)
 
     message = str(caught.value)
@@ -99,3 +99,22 @@ def test_report_command_names_memory_fix(
     assert exit_code == EXIT_FAILED
     assert "--duckdb-memory-limit" in error
     assert "Traceback" not in error
+
+
+def test_deletion_marking_failure_names_full_sync(
+    settings: PinpointSettings, warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def out_of_memory(*arguments: object) -> dict[str, int]:
+        raise RuntimeError("Out of Memory Error: could not allocate block of size 256.0 KiB")
+
+    monkeypatch.setattr(pipelines.sync, "mark_deleted", out_of_memory)
+
+    with pytest.raises(AfterLoadError) as caught:
+        warehouse.sync(settings)
+
+    message = str(caught.value)
+    assert "loaded its data" in message
+    assert "pinpoint sync --full" in message
+    assert "--duckdb-memory-limit" in message
+    monkeypatch.undo()
+    assert warehouse.sync(settings).rows_loaded == dict.fromkeys(TABLES, 0)
