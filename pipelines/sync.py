@@ -60,7 +60,8 @@ class SyncFailedError(PinpointError):
 class AfterLoadError(PinpointError):
     """The sync loaded its data and advanced its state, but a later step failed.
 
-    Raised for the deletion marking and the report build, whose messages name the fix.
+    Raised for the deletion marking, the `after_load` steps and the report build, whose
+    messages name the fix.
     """
 
 
@@ -232,7 +233,18 @@ def run_sync(
             ) from error
         changed_after_load: dict[str, int] = {}
         for step in after_load:
-            for table, count in step(pipeline, load_ids).items():
+            try:
+                changed = step(pipeline, load_ids)
+            except PinpointError:
+                raise
+            except Exception as error:
+                raise AfterLoadError(
+                    f"the sync loaded its data, but the step after the load "
+                    f"{_step_name(step)} failed: {report_failure_reason(error)}. Rows it "
+                    "changes, such as personal data a privacy policy removes, stay as loaded "
+                    "until a later sync runs the step again"
+                ) from error
+            for table, count in changed.items():
                 changed_after_load[table] = changed_after_load.get(table, 0) + count
         reports = _build_reports_after_load(pipeline) if build_reports_after else []
         return SyncResult(
@@ -246,6 +258,10 @@ def run_sync(
             dataset=pipeline.dataset_name,
             destination=pipeline.destination.destination_name,
         )
+
+
+def _step_name(step: AfterLoadStep) -> str:
+    return getattr(step, "__name__", type(step).__name__)
 
 
 def _build_reports_after_load(pipeline: dlt.Pipeline) -> list[str]:

@@ -118,3 +118,18 @@ def test_deletion_marking_failure_names_full_sync(
     assert "--duckdb-memory-limit" in message
     monkeypatch.undo()
     assert warehouse.sync(settings).rows_loaded == dict.fromkeys(TABLES, 0)
+
+
+def test_after_load_step_failure_explained(
+    settings: PinpointSettings, warehouse: Warehouse
+) -> None:
+    def scrub_personal_data(pipeline: object, load_ids: list[str]) -> dict[str, int]:
+        raise RuntimeError("Catalog Error: table candidates_register is locked")
+
+    with pytest.raises(AfterLoadError) as caught:
+        warehouse.sync(settings, after_load=[scrub_personal_data])
+
+    message = str(caught.value)
+    assert "loaded its data" in message
+    assert "scrub_personal_data" in message
+    assert "personal data" in message
