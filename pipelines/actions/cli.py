@@ -18,6 +18,7 @@ from typing import Any
 
 from dlt.common.destination.exceptions import DestinationException
 from rich.console import Console
+from rich.markup import escape
 
 from pipelines.actions.attachments import get_application_attachments, get_candidate_attachments
 from pipelines.actions.create import create_application, create_candidate
@@ -353,5 +354,7 @@ def _print_error(console: Console, error: PinpointError, *, as_json: bool = True
         document = {"error": type(error).__name__, "message": str(error)}
     if as_json:
         _print_json(console, document)
-    Console(stderr=True).print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+    Console(stderr=True).print(
+        f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True
+    )
     return code

@@ -115,15 +115,21 @@ def test_malformed_json_rejected(tiny: Sandbox, environment: Path) -> None:
 
 
 def test_missing_key_is_misconfiguration(
-    tiny: Sandbox, environment: Path, monkeypatch: pytest.MonkeyPatch
+    tiny: Sandbox,
+    environment: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.delenv("SOURCES__PINPOINT__API_KEY")
     (environment / "note.json").write_text('{"application_id": "remote:1", "content": "x"}')
 
     result = run("action", "add-note", "note.json", *local(tiny, environment))
 
+    message = result.json()["message"]
     assert result.code == 2
-    assert "API key is missing" in result.json()["message"]
+    assert "API key is missing" in message
+    # Square brackets such as [sources.pinpoint] must reach stderr as written.
+    assert " ".join(message.split()) in " ".join(capsys.readouterr().err.split())
 
 
 def test_attachments_downloaded(tiny: Sandbox, environment: Path) -> None:
