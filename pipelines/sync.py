@@ -14,6 +14,7 @@ from typing import Any
 import dlt
 import duckdb
 from dlt.common.destination import Destination
+from dlt.destinations.exceptions import DatabaseUndefinedRelation
 from dlt.pipeline.exceptions import PipelineStepFailed
 from filelock import FileLock, Timeout
 
@@ -205,15 +206,17 @@ def run_sync(
             external_system_references=references,
         )
         try:
-            load_ids = _finish_interrupted_load(pipeline)
+            recovered_ids = _finish_interrupted_load(pipeline)
             info = pipeline.run(source)
         except PipelineStepFailed as error:
             if _caused_by(error, KeyboardInterrupt):
                 # dlt wraps Ctrl+C like any step failure; it must stop every account.
                 raise KeyboardInterrupt from None
             raise _unwrap(error) from None
-        load_ids += info.loads_ids if info is not None else []
+        load_ids = recovered_ids + (list(info.loads_ids) if info is not None else [])
         rows = _rows_loaded(pipeline)
+        for table, count in _rows_in_loads(pipeline, recovered_ids).items():
+            rows[table] += count
         wanted = set(tables or TABLES) - ({"interviews"} if only_created else set())
         try:
             deleted = mark_deleted(
@@ -343,6 +346,32 @@ def _rows_loaded(pipeline: dlt.Pipeline) -> dict[str, int]:
         for table, count in info.row_counts.items():
             if table in counts:
                 counts[table] = count
+    return counts
+
+
+def _rows_in_loads(pipeline: dlt.Pipeline, load_ids: list[str]) -> dict[str, int]:
+    """Count the rows that the packages `load_ids` left in each table.
+
+    dlt's trace counts only the rows this run normalized, and a package that an
+    interrupted sync had already normalized is loaded without that. So the rows of
+    recovered packages are counted in the destination, by their `_dlt_load_id`.
+    """
+    if not load_ids:
+        return {}
+    counts: dict[str, int] = {}
+    placeholders = ", ".join(["%s"] * len(load_ids))
+    with pipeline.sql_client() as client:
+        for table in TABLES:
+            name = client.make_qualified_table_name(table)
+            try:
+                rows = client.execute_sql(
+                    f"select count(*) from {name} where "
+                    f"{client.escape_column_name('_dlt_load_id')} in ({placeholders})",
+                    *load_ids,
+                )
+            except DatabaseUndefinedRelation:
+                continue
+            counts[table] = int(rows[0][0]) if rows else 0
     return counts
 
 
