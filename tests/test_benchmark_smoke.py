@@ -124,3 +124,29 @@ def test_benchmark_sync_paths_load_every_record(benchmark: BenchmarkRun) -> None
             for table, pair in checks.items():
                 assert pair["loaded"] == pair["expected"], f"{phase} {page_size}, {table}: {pair}"
     assert reports["loaded"] == reports["expected"]
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        "--limited-rate=0",
+        "--limited-rate=nan",
+        "--limited-burst=0",
+        "--limited-latency=-1",
+        "--phase-timeout=-1",
+        "--max-phase-rss-gib=0",
+    ],
+)
+def test_invalid_option_rejected_up_front(option: str) -> None:
+    completed = subprocess.run(
+        [sys.executable, "benchmarks/run.py", option, "--sizes", "300"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert completed.returncode == 2
+    assert option.split("=")[0] in completed.stderr
+    assert "Traceback" not in completed.stderr
