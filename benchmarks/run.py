@@ -21,7 +21,6 @@ import argparse
 import hashlib
 import json
 import logging
-import math
 import os
 import platform
 import secrets
@@ -42,6 +41,7 @@ from benchmarks.harness import REPO_ROOT, PhaseLimits
 from benchmarks.memory import machine_memory_bytes
 from benchmarks.report import evaluate_targets, render
 from benchmarks.scenario import ScenarioOptions, run_size
+from pipelines.argument_types import non_negative_number, positive_int, positive_number
 from pipelines.pinpoint.client import MAX_PAGE_SIZE
 
 logger = logging.getLogger("benchmarks.run")
@@ -103,39 +103,39 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--advance-seconds",
-        type=_positive_number,
+        type=positive_number,
         default=120.0,
         help="seconds the sandbox clock moves forward before the delta syncs (default 120)",
     )
 
     parser.add_argument(
         "--profile-size",
-        type=_positive_int,
+        type=positive_int,
         default=100_000,
         help="size at which the profiled full sync runs (default 100000)",
     )
 
     parser.add_argument(
         "--limited-size",
-        type=_positive_int,
+        type=positive_int,
         default=10_000,
         help="applications of the rate-limited phase (default 10000)",
     )
     parser.add_argument(
         "--limited-latency",
-        type=_non_negative_number,
+        type=non_negative_number,
         default=0.05,
         help="seconds of latency per request in the rate-limited phase (default 0.05)",
     )
     parser.add_argument(
         "--limited-rate",
-        type=_positive_number,
+        type=positive_number,
         default=20.0,
         help="requests per second the rate-limited sandbox allows (default 20)",
     )
     parser.add_argument(
         "--limited-burst",
-        type=_positive_int,
+        type=positive_int,
         default=1,
         help="requests the rate-limited sandbox allows at once (default 1)",
     )
@@ -151,13 +151,13 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
 
     parser.add_argument(
         "--phase-timeout",
-        type=_positive_number,
+        type=positive_number,
         default=1200.0,
         help="seconds after which a phase process is killed and reported failed (default 1200)",
     )
     parser.add_argument(
         "--max-phase-rss-gib",
-        type=_positive_number,
+        type=positive_number,
         default=round(machine_memory_bytes() / 2**30 / 2, 1),
         help="GiB of resident memory above which a phase process is killed (default: half "
         "of the machine's memory)",
@@ -172,40 +172,6 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     if not 0.0 < arguments.change_fraction <= 1.0:
         parser.error(f"--change-fraction must be in (0, 1], got {arguments.change_fraction}")
     return arguments
-
-
-def _positive_number(text: str) -> float:
-    value = _finite_number(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a number above 0, got {text!r}")
-    return value
-
-
-def _non_negative_number(text: str) -> float:
-    value = _finite_number(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number of at least 0, got {text!r}")
-    return value
-
-
-def _finite_number(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
-    return value
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,6 +13,12 @@ import threading
 from collections.abc import Callable
 from dataclasses import replace
 
+from pipelines.argument_types import (
+    non_negative_int,
+    non_negative_number,
+    positive_int,
+    positive_number,
+)
 from pipelines.sandbox.faults import FaultPlan, RateLimit
 from pipelines.sandbox.generate import SandboxConfig
 from pipelines.sandbox.permissions import ApiKey, Permission, parse_permissions
@@ -34,7 +40,7 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument(
         "--port",
-        type=int,
+        type=non_negative_int,
         default=DEFAULT_PORT,
         help=f"TCP port, 0 for any free one (default {DEFAULT_PORT})",
     )
@@ -49,7 +55,9 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         "large (300,000)",
     )
     for name in ("jobs", "candidates", "applications", "users"):
-        parser.add_argument(f"--{name}", type=int, help=f"number of {name}, overriding --size")
+        parser.add_argument(
+            f"--{name}", type=non_negative_int, help=f"number of {name}, overriding --size"
+        )
     parser.add_argument(
         "--api-key",
         default=DEFAULT_API_KEY,
@@ -69,19 +77,24 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--rate-limit",
-        type=float,
+        type=positive_number,
         metavar="PER_SECOND",
         help="respond 429 above this many requests per second (token bucket)",
     )
     parser.add_argument(
         "--burst",
-        type=int,
+        type=positive_int,
         default=10,
         help="requests allowed at once by --rate-limit (default 10)",
     )
-    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every request")
     parser.add_argument(
-        "--latency-jitter", type=float, default=0.0, help="up to this many extra random seconds"
+        "--latency", type=non_negative_number, default=0.0, help="seconds added to every request"
+    )
+    parser.add_argument(
+        "--latency-jitter",
+        type=non_negative_number,
+        default=0.0,
+        help="up to this many extra random seconds",
     )
     parser.add_argument(
         "--fault",
@@ -95,15 +108,20 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--fault-seed", type=int, default=0, help="seed of the fault draws (default 0)"
     )
-    parser.add_argument("--page-size-cap", type=int, help="serve at most this many rows per page")
+    parser.add_argument(
+        "--page-size-cap", type=positive_int, help="serve at most this many rows per page"
+    )
     parser.add_argument(
         "--simulate-every",
-        type=float,
+        type=positive_number,
         metavar="SECONDS",
         help="every SECONDS of real time, simulate --simulate-hours of recruiting activity",
     )
     parser.add_argument(
-        "--simulate-hours", type=float, default=1.0, help="simulated hours per step (default 1)"
+        "--simulate-hours",
+        type=positive_number,
+        default=1.0,
+        help="simulated hours per step (default 1)",
     )
 
 

@@ -66,6 +66,31 @@ def test_invalid_fault_option(value: str) -> None:
         _fault_plan(parse("--fault", value))
 
 
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--rate-limit", "0"),
+        ("--rate-limit", "nan"),
+        ("--burst", "0"),
+        ("--latency", "-1"),
+        ("--latency-jitter", "inf"),
+        ("--page-size-cap", "0"),
+        ("--simulate-every", "0"),
+        ("--simulate-hours", "-2"),
+        ("--applications", "-5"),
+        ("--port", "-1"),
+    ],
+)
+def test_invalid_number_exits_2(
+    option: str, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as caught:
+        parse(option, value)
+
+    assert caught.value.code == 2
+    assert f"argument {option}: expected" in capsys.readouterr().err
+
+
 def test_serve_prints_url_and_key() -> None:
     command = [
         sys.executable, "-c", SERVE_SCRIPT, "--size", "tiny", "--port", "0",
