@@ -226,6 +226,12 @@ def _add_duckdb_memory_limit_argument(parser: argparse.ArgumentParser) -> None:
 def _resolved_memory_limit(arguments: argparse.Namespace) -> str | None:
     """Return the validated DuckDB memory limit, or None for destinations other than duckdb."""
     if arguments.destination != "duckdb":
+        if arguments.duckdb_memory_limit is not None:
+            logger.warning(
+                "--duckdb-memory-limit applies to the duckdb destination only; ignored with "
+                "--destination %s",
+                arguments.destination,
+            )
         return None
     return resolve_duckdb_memory_limit(arguments.duckdb_memory_limit)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import duckdb
 import pytest
 from dlt.destinations.impl.duckdb.duck import DuckDbCopyJob
 
-from pipelines.cli import EXIT_MISCONFIGURED, main
+from pipelines.cli import EXIT_MISCONFIGURED, _resolved_memory_limit, main
 from pipelines.duckdb_settings import DEFAULT_DUCKDB_MEMORY_LIMIT, resolve_duckdb_memory_limit
 from pipelines.pinpoint.errors import PinpointConfigurationError
 from pipelines.pinpoint.settings import PinpointSettings
@@ -256,3 +257,10 @@ def test_cli_names_configured_limit_key(
     assert "'half'" in error
     # Square brackets are markup to rich, which must not swallow the section name.
     assert "[sources.pinpoint] duckdb_memory_limit" in error
+
+
+def test_cli_warns_limit_unused_elsewhere(caplog: pytest.LogCaptureFixture) -> None:
+    arguments = argparse.Namespace(destination="postgres", duckdb_memory_limit="lots")
+
+    assert _resolved_memory_limit(arguments) is None
+    assert "ignored with --destination postgres" in caplog.text
