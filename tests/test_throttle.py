@@ -48,8 +48,9 @@ class TokenBucketApi:
 def test_throttle_rejects_invalid_settings() -> None:
     with pytest.raises(ValueError, match="max_concurrency"):
         RequestThrottle(max_concurrency=0)
-    with pytest.raises(ValueError, match="max_requests_per_second"):
-        RequestThrottle(max_requests_per_second=0)
+    for rate in (0.0, -1.0, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="max_requests_per_second"):
+            RequestThrottle(max_requests_per_second=rate)
 
 
 def test_concurrency_bounded() -> None:

@@ -39,6 +39,7 @@ every thread that uses one client.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections import deque
@@ -84,9 +85,12 @@ class RequestThrottle:
     ) -> None:
         if max_concurrency < 1:
             raise ValueError(f"max_concurrency must be at least 1, got {max_concurrency}")
-        if max_requests_per_second is not None and max_requests_per_second <= 0:
+        if max_requests_per_second is not None and not (
+            math.isfinite(max_requests_per_second) and max_requests_per_second > 0
+        ):
             raise ValueError(
-                f"max_requests_per_second must be positive, got {max_requests_per_second}"
+                "max_requests_per_second must be a positive finite number, got "
+                f"{max_requests_per_second}"
             )
         self.max_concurrency = max_concurrency
         self.configured_rate = max_requests_per_second
