@@ -93,6 +93,63 @@ def test_two_accounts_share_one_dataset(
     assert alpha.api_key not in json.dumps(summary)
 
 
+def test_shared_dataset_reports_per_account(
+    configured: tuple[Sandbox, Sandbox], tmp_path: Path
+) -> None:
+    alpha, beta = configured
+
+    assert run_cli(tmp_path, "--all-accounts") == EXIT_OK
+
+    applied = dict(
+        query(
+            tmp_path,
+            "select account, reached_count from pinpoint_reports.stage_type_funnel "
+            "where stage_type = 'applied'",
+        )
+    )
+    assert applied == {
+        "alpha": alpha.store.count("applications"),
+        "beta": beta.store.count("applications"),
+    }
+    sources = dict(
+        query(
+            tmp_path,
+            "select account, sum(application_count) from pinpoint_reports.source_effectiveness "
+            "group by account",
+        )
+    )
+    assert sources == applied
+    share_sums = query(
+        tmp_path,
+        "select account, sum(share_of_hires) from pinpoint_reports.source_effectiveness "
+        "group by account having sum(hired_count) > 0",
+    )
+    assert share_sums
+    assert all(abs(total - 1.0) < 1e-9 for _, total in share_sums)
+
+
+def test_report_command_prints_each_account(
+    configured: tuple[Sandbox, Sandbox], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_cli(tmp_path, "--all-accounts") == EXIT_OK
+    capsys.readouterr()
+
+    exit_code = main(
+        [
+            "report",
+            "--duckdb-path",
+            str(tmp_path / "accounts.duckdb"),
+            "--pipelines-dir",
+            str(tmp_path / "pipelines"),
+        ]
+    )
+
+    output = " ".join(capsys.readouterr().out.split())
+    assert exit_code == EXIT_OK
+    assert "Funnel across jobs by stage type, account alpha" in output
+    assert "Funnel across jobs by stage type, account beta" in output
+
+
 def test_accounts_keep_separate_state(configured: tuple[Sandbox, Sandbox], tmp_path: Path) -> None:
     alpha, beta = configured
     assert run_cli(tmp_path, "--all-accounts") == EXIT_OK

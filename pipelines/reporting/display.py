@@ -31,8 +31,11 @@ def print_reports(console: Console, pipeline: dlt.Pipeline, jobs: int = 3) -> No
         dataset = escape(pipeline.dataset_name)
         reports = escape(reports_schema_name(pipeline.dataset_name))
         _print_job_funnels(console, client, dataset, reports, jobs)
-        _print_stage_types(console, client, reports)
-        _print_sources(console, client, reports)
+        accounts = _accounts(client, reports)
+        for account in accounts:
+            _print_stage_types(console, client, reports, account, accounts)
+        for account in accounts:
+            _print_sources(console, client, reports, account, accounts)
         _print_jobs(console, client, reports)
 
 
@@ -79,14 +82,32 @@ def _print_job_funnels(
         console.print(table)
 
 
-def _print_stage_types(console: Console, client: SqlClientBase[Any], reports: str) -> None:
+def _accounts(client: SqlClientBase[Any], reports: str) -> list[str | None]:
+    """Return the accounts of the cross-job reports; a dataset may hold several."""
+    rows = client.execute_sql(f"select distinct account from {reports}.stage_type_funnel")
+    return sorted((row[0] for row in rows or []), key=lambda account: account or "")
+
+
+def _for_account(title: str, account: str | None, accounts: list[str | None]) -> str:
+    return f"{title}, account {account}" if len(accounts) > 1 else title
+
+
+def _print_stage_types(
+    console: Console,
+    client: SqlClientBase[Any],
+    reports: str,
+    account: str | None,
+    accounts: list[str | None],
+) -> None:
     rows = client.execute_sql(
         "select stage_type, job_count, reached_count, current_count, rejected_count, "
         "conversion_from_previous, conversion_from_first, median_hours_in_stage "
-        f"from {reports}.stage_type_funnel order by type_position"
+        f"from {reports}.stage_type_funnel where account is not distinct from %s "
+        "order by type_position",
+        account,
     )
     table = _table(
-        "Funnel across jobs by stage type",
+        _for_account("Funnel across jobs by stage type", account, accounts),
         [
             "type",
             "jobs",
@@ -112,14 +133,22 @@ def _print_stage_types(console: Console, client: SqlClientBase[Any], reports: st
     console.print(table)
 
 
-def _print_sources(console: Console, client: SqlClientBase[Any], reports: str) -> None:
+def _print_sources(
+    console: Console,
+    client: SqlClientBase[Any],
+    reports: str,
+    account: str | None,
+    accounts: list[str | None],
+) -> None:
     rows = client.execute_sql(
         "select source, application_count, interviewed_count, offered_count, hired_count, "
         f"hire_rate, median_days_to_hire from {reports}.source_effectiveness "
-        f"order by hired_count desc, application_count desc, source limit {_SOURCES_SHOWN}"
+        "where account is not distinct from %s "
+        f"order by hired_count desc, application_count desc, source limit {_SOURCES_SHOWN}",
+        account,
     )
     table = _table(
-        f"Sources (top {_SOURCES_SHOWN} by hires)",
+        _for_account(f"Sources (top {_SOURCES_SHOWN} by hires)", account, accounts),
         [
             "source",
             "applications",

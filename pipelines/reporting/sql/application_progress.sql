@@ -5,6 +5,7 @@ with
 applications as (
     select
         id as application_id,
+        account,
         job_id,
         candidate_id,
         source,
@@ -140,6 +141,7 @@ decisions as (
 final as (
     select
         application.application_id,
+        application.account,
         application.job_id,
         application.candidate_id,
         application.source,

@@ -23,6 +23,7 @@ job_stages as (
 applications as (
     select
         id as application_id,
+        account,
         job_id,
         candidate_id,
         outcome,
@@ -289,6 +290,7 @@ classified_visits as (
 ended_visits as (
     select
         visit.application_id,
+        application.account,
         application.job_id,
         application.candidate_id,
         visit.visit_number,
@@ -334,6 +336,7 @@ ended_visits as (
 final as (
     select
         application_id,
+        account,
         job_id,
         candidate_id,
         visit_number,

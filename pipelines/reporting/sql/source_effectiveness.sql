@@ -1,5 +1,5 @@
--- Grain: one row per application source (Pinpoint's channel source, else its channel;
--- 'Unknown' when both are empty), across all jobs. Interviewed and offered are implied
+-- Grain: one row per account and application source (Pinpoint's channel source, else its
+-- channel; 'Unknown' when both are empty), across the account's jobs. Interviewed and offered are implied
 -- from the furthest stage, like reached_count in job_stage_funnel.
 with
 
@@ -16,12 +16,13 @@ labelled as (
 
 ranked_hires as (
     select
+        account,
         source_label,
         days_to_hire,
         row_number() over (
-            partition by source_label order by days_to_hire, application_id
+            partition by account, source_label order by days_to_hire, application_id
         ) as duration_rank,
-        count(*) over (partition by source_label) as hire_count
+        count(*) over (partition by account, source_label) as hire_count
     from labelled
     where outcome = 'HIRED'
         and days_to_hire is not null
@@ -29,6 +30,7 @@ ranked_hires as (
 
 hire_durations as (
     select
+        account,
         source_label,
         -- The middle value, or the mean of the two middle values (see job_stage_funnel).
         avg(
@@ -37,11 +39,12 @@ hire_durations as (
             end
         ) as median_days_to_hire
     from ranked_hires
-    group by source_label
+    group by account, source_label
 ),
 
 source_counts as (
     select
+        account,
         source_label,
         count(*) as application_count,
         count(distinct candidate_id) as candidate_count,
@@ -53,11 +56,12 @@ source_counts as (
         sum(case when outcome = 'DECLINED' then 1 else 0 end) as declined_count,
         sum(case when outcome = 'PENDING' then 1 else 0 end) as active_count
     from labelled
-    group by source_label
+    group by account, source_label
 ),
 
 final as (
     select
+        source_count.account,
         source_count.source_label as source,
         source_count.application_count,
         source_count.candidate_count,
@@ -77,11 +81,14 @@ final as (
         cast(source_count.hired_count as double)
             / nullif(source_count.offered_count, 0) as offer_to_hire_rate,
         cast(source_count.hired_count as double)
-            / nullif(sum(source_count.hired_count) over (), 0) as share_of_hires,
+            / nullif(
+                sum(source_count.hired_count) over (partition by source_count.account), 0
+            ) as share_of_hires,
         hire_duration.median_days_to_hire
     from source_counts as source_count
     left join hire_durations as hire_duration
         on hire_duration.source_label = source_count.source_label
+        and hire_duration.account is not distinct from source_count.account
 )
 
 select * from final

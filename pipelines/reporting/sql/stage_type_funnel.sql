@@ -1,5 +1,6 @@
--- Grain: one row per stage type of the funnel (applied, review, interview, offer,
--- hired), across all jobs, so jobs with different stage names compare on one scale.
+-- Grain: one row per account and stage type of the funnel (applied, review, interview,
+-- offer, hired), across the account's jobs, so jobs with different stage names compare
+-- on one scale.
 -- An application has reached a type when its furthest stage is at or past the job's
 -- first stage of that type. In a job without a review stage, an interviewed
 -- application counts as past review.
@@ -19,6 +20,7 @@ stage_types as (
 
 job_stages as (
     select
+        job_stage.account,
         job_stage.job_id,
         stage.stage_type
     from {{dataset}}.job_application_stages as job_stage
@@ -36,16 +38,33 @@ history as (
     select * from {{reports}}.application_stage_history
 ),
 
+accounts as (
+    select account from progress
+    union
+    select account from job_stages
+),
+
+account_types as (
+    select
+        account.account,
+        stage_type.stage_type,
+        stage_type.type_position
+    from accounts as account
+    cross join stage_types as stage_type
+),
+
 type_jobs as (
     select
+        account,
         stage_type,
         count(distinct job_id) as job_count
     from job_stages
-    group by stage_type
+    group by account, stage_type
 ),
 
 reach_counts as (
     select
+        progress.account,
         stage_type.stage_type,
         sum(
             case
@@ -58,34 +77,38 @@ reach_counts as (
         ) as current_count
     from stage_types as stage_type
     cross join progress
-    group by stage_type.stage_type
+    group by progress.account, stage_type.stage_type
 ),
 
 rejection_counts as (
     select
+        account,
         rejected_from_stage_type as stage_type,
         count(*) as rejected_count
     from progress
     where rejected_from_stage_type is not null
-    group by rejected_from_stage_type
+    group by account, rejected_from_stage_type
 ),
 
 visit_counts as (
     select
+        account,
         stage_type,
         count(distinct application_id) as visited_count
     from history
-    group by stage_type
+    group by account, stage_type
 ),
 
 timed_visits as (
     select
+        account,
         stage_type,
         duration_hours,
         row_number() over (
-            partition by stage_type order by duration_hours, application_id, visit_number
+            partition by account, stage_type
+            order by duration_hours, application_id, visit_number
         ) as duration_rank,
-        count(*) over (partition by stage_type) as duration_count
+        count(*) over (partition by account, stage_type) as duration_count
     from history
     where duration_hours is not null
         and stage_type in ('applied', 'review', 'interview', 'offer')
@@ -93,6 +116,7 @@ timed_visits as (
 
 type_durations as (
     select
+        account,
         stage_type,
         max(duration_count) as timed_visit_count,
         -- The middle value, or the mean of the two middle values (see job_stage_funnel).
@@ -103,11 +127,12 @@ type_durations as (
             end
         ) as median_hours_in_stage
     from timed_visits
-    group by stage_type
+    group by account, stage_type
 ),
 
 type_counts as (
     select
+        stage_type.account,
         stage_type.stage_type,
         stage_type.type_position,
         coalesce(type_job.job_count, 0) as job_count,
@@ -117,21 +142,27 @@ type_counts as (
         coalesce(rejection_count.rejected_count, 0) as rejected_count,
         coalesce(type_duration.timed_visit_count, 0) as timed_visit_count,
         type_duration.median_hours_in_stage
-    from stage_types as stage_type
+    from account_types as stage_type
     left join type_jobs as type_job
         on type_job.stage_type = stage_type.stage_type
+        and type_job.account is not distinct from stage_type.account
     left join reach_counts as reach_count
         on reach_count.stage_type = stage_type.stage_type
+        and reach_count.account is not distinct from stage_type.account
     left join visit_counts as visit_count
         on visit_count.stage_type = stage_type.stage_type
+        and visit_count.account is not distinct from stage_type.account
     left join rejection_counts as rejection_count
         on rejection_count.stage_type = stage_type.stage_type
+        and rejection_count.account is not distinct from stage_type.account
     left join type_durations as type_duration
         on type_duration.stage_type = stage_type.stage_type
+        and type_duration.account is not distinct from stage_type.account
 ),
 
 final as (
     select
+        account,
         stage_type,
         type_position,
         job_count,
@@ -140,10 +171,13 @@ final as (
         current_count,
         rejected_count,
         cast(reached_count as double) / nullif(
-            lag(reached_count) over (order by type_position), 0
+            lag(reached_count) over (partition by account order by type_position), 0
         ) as conversion_from_previous,
         cast(reached_count as double) / nullif(
-            first_value(reached_count) over (order by type_position), 0
+            first_value(reached_count) over (
+                partition by account order by type_position
+            ),
+            0
         ) as conversion_from_first,
         timed_visit_count,
         median_hours_in_stage
