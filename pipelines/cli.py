@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import math
 import os
 import secrets
 import shutil
@@ -33,6 +32,7 @@ from pipelines.accounts import (
     targets_from_config,
 )
 from pipelines.actions.cli import register_commands
+from pipelines.argument_types import positive_int, positive_number
 from pipelines.duckdb_settings import DEFAULT_DUCKDB_MEMORY_LIMIT, resolve_duckdb_memory_limit
 from pipelines.pinpoint.errors import (
     PinpointAuthenticationError,
@@ -402,31 +402,22 @@ def _run_sync_command(arguments: argparse.Namespace, console: Console) -> int:
 
 
 def _concurrency_limit(text: str) -> int:
-    invalid = argparse.ArgumentTypeError(
-        f"invalid value {text!r}: expected a whole number of requests in flight of at least 1, "
-        "such as 4"
-    )
     try:
-        value = int(text)
-    except ValueError:
-        raise invalid from None
-    if value < 1:
-        raise invalid
-    return value
+        return positive_int(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            f"invalid value {text!r}: expected a whole number of requests in flight of at "
+            "least 1, such as 4"
+        ) from None
 
 
 def _requests_per_second(text: str) -> float:
-    invalid = argparse.ArgumentTypeError(
-        f"invalid value {text!r}: expected a positive number of requests per second, such as 5"
-    )
     try:
-        value = float(text)
-    except ValueError:
-        raise invalid from None
-    # float() accepts nan and inf, which math.isfinite rejects.
-    if not math.isfinite(value) or value <= 0:
-        raise invalid
-    return value
+        return positive_number(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            f"invalid value {text!r}: expected a positive number of requests per second, such as 5"
+        ) from None
 
 
 def _parse_tables(option: str | None) -> list[str] | None:

@@ -8,8 +8,9 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import dlt
 import duckdb
@@ -42,6 +43,8 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 DEFAULT_PIPELINE_NAME = "pinpoint"
 DEFAULT_DATASET = "pinpoint"
@@ -218,35 +221,26 @@ def run_sync(
         for table, count in _rows_in_loads(pipeline, recovered_ids).items():
             rows[table] += count
         wanted = set(tables or TABLES) - ({"interviews"} if only_created else set())
-        try:
-            deleted = mark_deleted(
+        deleted = _after_load(
+            "marking deleted rows",
+            "The next sync goes on from this one; run `pinpoint sync --full` to mark the "
+            "rows deleted in Pinpoint",
+            lambda: mark_deleted(
                 pipeline,
                 settings.account,
                 load_ids,
                 listed_tables(wanted) if full else [],
                 datetime.now(UTC),
-            )
-        except PinpointError:
-            raise
-        except Exception as error:
-            raise AfterLoadError(
-                f"the sync loaded its data, but marking deleted rows failed: "
-                f"{report_failure_reason(error)}. The next sync goes on from this one; run "
-                "`pinpoint sync --full` to mark the rows deleted in Pinpoint"
-            ) from error
+            ),
+        )
         changed_after_load: dict[str, int] = {}
         for step in after_load:
-            try:
-                changed = step(pipeline, load_ids)
-            except PinpointError:
-                raise
-            except Exception as error:
-                raise AfterLoadError(
-                    f"the sync loaded its data, but the step after the load "
-                    f"{_step_name(step)} failed: {report_failure_reason(error)}. Rows it "
-                    "changes, such as personal data a privacy policy removes, stay as loaded "
-                    "until a later sync runs the step again"
-                ) from error
+            changed = _after_load(
+                f"the step after the load {_step_name(step)}",
+                "Rows it changes, such as personal data a privacy policy removes, stay as "
+                "loaded until a later sync runs the step again",
+                partial(step, pipeline, load_ids),
+            )
             for table, count in changed.items():
                 changed_after_load[table] = changed_after_load.get(table, 0) + count
         reports = _build_reports_after_load(pipeline) if build_reports_after else []
@@ -267,24 +261,34 @@ def _step_name(step: AfterLoadStep) -> str:
     return getattr(step, "__name__", type(step).__name__)
 
 
-def _build_reports_after_load(pipeline: dlt.Pipeline) -> list[str]:
-    """Build the reports; report tables a partial dataset lacks as a warning, not a failure.
+def _after_load(what: str, consequence: str, action: Callable[[], T]) -> T:
+    """Run a step that follows the load, and raise `AfterLoadError` if it fails.
 
-    The data and the incremental state are committed by now, so any other failure is
-    raised as `AfterLoadError`, whose message states it. The next sync does not read this
-    window again, and `pinpoint report` rebuilds the reports once the cause is fixed.
+    The data and the incremental state are committed by then, so the message says so,
+    names what failed, and ends with `consequence`: what is left undone and the fix.
     """
     try:
-        return build_reports(pipeline)
+        return action()
+    except PinpointError:
+        raise
+    except Exception as error:
+        raise AfterLoadError(
+            f"the sync loaded its data, but {what} failed: {report_failure_reason(error)}. "
+            f"{consequence}"
+        ) from error
+
+
+def _build_reports_after_load(pipeline: dlt.Pipeline) -> list[str]:
+    """Build the reports; report tables a partial dataset lacks as a warning, not a failure."""
+    try:
+        return _after_load(
+            "building the reports",
+            "The next sync goes on from this one; rebuild the reports with `pinpoint report`",
+            lambda: build_reports(pipeline),
+        )
     except ReportTablesMissingError as error:
         logger.warning("Reports not built: %s", error)
         return []
-    except Exception as error:
-        raise AfterLoadError(
-            f"the sync loaded its data, but building the reports failed: "
-            f"{report_failure_reason(error)}. The next sync goes on from this one; rebuild "
-            "the reports with `pinpoint report`"
-        ) from error
 
 
 def report_failure_reason(error: BaseException) -> str:
@@ -296,16 +300,11 @@ def report_failure_reason(error: BaseException) -> str:
 
 
 def _is_duckdb_out_of_memory(error: BaseException) -> bool:
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, duckdb.OutOfMemoryException) or "Out of Memory Error" in str(
-            current
-        ):
-            return True
-        current = current.__cause__ or current.__context__
-    return False
+    # dlt re-raises DuckDB's errors as its own exception types, keeping only the text.
+    return any(
+        isinstance(cause, duckdb.OutOfMemoryException) or "Out of Memory Error" in str(cause)
+        for cause in _exception_chain(error)
+    )
 
 
 def _reopen(pipeline: dlt.Pipeline) -> dlt.Pipeline:
@@ -375,29 +374,28 @@ def _rows_in_loads(pipeline: dlt.Pipeline, load_ids: list[str]) -> dict[str, int
     return counts
 
 
-def _caused_by(error: BaseException, kind: type[BaseException]) -> bool:
+def _exception_chain(error: BaseException) -> Iterator[BaseException]:
+    """Yield `error` and the exceptions it was raised from, each once."""
     seen: set[int] = set()
     current: BaseException | None = error
     while current is not None and id(current) not in seen:
-        if isinstance(current, kind):
-            return True
         seen.add(id(current))
+        yield current
         current = current.__cause__ or current.__context__
-    return False
+
+
+def _caused_by(error: BaseException, kind: type[BaseException]) -> bool:
+    return any(isinstance(cause, kind) for cause in _exception_chain(error))
 
 
 def _unwrap(error: PipelineStepFailed) -> Exception:
     """Return the first `PinpointError` behind a dlt step failure, else a `SyncFailedError`."""
-    seen: set[int] = set()
     out_of_memory: duckdb.OutOfMemoryException | None = None
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, PinpointError):
-            return current
-        if isinstance(current, duckdb.OutOfMemoryException):
-            out_of_memory = current
-        current = current.__cause__ or current.__context__
+    for cause in _exception_chain(error):
+        if isinstance(cause, PinpointError):
+            return cause
+        if isinstance(cause, duckdb.OutOfMemoryException):
+            out_of_memory = cause
     if out_of_memory is not None:
         # DuckDB's own hint names SQL settings, which users of the connector cannot run.
         reason = str(out_of_memory).splitlines()[0]
