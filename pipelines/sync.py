@@ -261,11 +261,11 @@ def _step_name(step: AfterLoadStep) -> str:
     return getattr(step, "__name__", type(step).__name__)
 
 
-def _after_load(what: str, consequence: str, action: Callable[[], T]) -> T:
+def _after_load(step_description: str, consequence: str, action: Callable[[], T]) -> T:
     """Run a step that follows the load, and raise `AfterLoadError` if it fails.
 
-    The data and the incremental state are committed by then, so the message says so,
-    names what failed, and ends with `consequence`: what is left undone and the fix.
+    The data and the incremental state are committed by then. The message states that,
+    names the failed step, and ends with `consequence`: what is left undone and the fix.
     """
     try:
         return action()
@@ -273,7 +273,8 @@ def _after_load(what: str, consequence: str, action: Callable[[], T]) -> T:
         raise
     except Exception as error:
         raise AfterLoadError(
-            f"the sync loaded its data, but {what} failed: {report_failure_reason(error)}. "
+            f"the sync loaded its data, but {step_description} failed: "
+            f"{report_failure_reason(error)}. "
             f"{consequence}"
         ) from error
 

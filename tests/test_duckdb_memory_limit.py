@@ -41,7 +41,7 @@ def duckdb_pipeline(folder: Path, memory_limit: str | None = None) -> dlt.Pipeli
 
 
 def setting(pipeline: dlt.Pipeline, name: str) -> str:
-    """Return a DuckDB setting as a connection of the pipeline's destination sees it."""
+    """Return a DuckDB setting as read on a connection of the pipeline's destination."""
     with pipeline.sql_client() as client:
         rows = client.execute_sql(f"select current_setting('{name}')")
     return str(rows[0][0])
